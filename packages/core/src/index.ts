@@ -1,0 +1,49 @@
+export { SngpError } from './errors.js';
+export { Rng } from './rng.js';
+export {
+  type Dataset,
+  type Standardization,
+  subset,
+  fitStandardization,
+  applyStandardization,
+  trainValidationSplit,
+} from './dataset.js';
+export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, twoMoons, type MoonsSplits } from './moons.js';
+export { parseCsv, type CsvOptions } from './csv.js';
+export {
+  type TensorDtype,
+  type TensorData,
+  type NamedTensor,
+  tensor,
+  encodeSafetensors,
+  decodeSafetensors,
+} from './safetensors.js';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_JSON,
+  CHECKPOINT_WEIGHTS,
+  METHODS,
+  type Method,
+  parseMethod,
+  hyperParametersSchema,
+  type HyperParameters,
+  DEFAULT_HYPER_PARAMETERS,
+  checkpointSchema,
+  type CheckpointConfig,
+  type Checkpoint,
+  type TensorSpec,
+  checkpointTensorSpec,
+  parseCheckpointConfig,
+  validateCheckpointTensors,
+} from './checkpoint.js';
+export {
+  MODEL_CARD_FORMAT_VERSION,
+  MODEL_CARD_KEYS,
+  ONNX_NAMES,
+  type ModelCard,
+  encodeModelCard,
+  decodeModelCard,
+} from './model-card.js';
+export { softmaxRows, meanFieldProbs, meanSoftmax, uncertaintyScore } from './mean-field.js';
+export { accuracy, nll, brier, ece, auroc, aupr, argmaxRow } from './metrics.js';

@@ -1,0 +1,56 @@
+/**
+ * Row-wise softmax of an [N, K] logits matrix (stable: subtracts the row max). `scale[i]` divides
+ * row i's logits first (used by mean-field).
+ */
+export function softmaxRows(logits: ArrayLike<number>, k: number, scale?: ArrayLike<number>): Float32Array {
+  const n = logits.length / k;
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < n; i++) {
+    const s = scale ? scale[i] : 1;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, logits[i * k + j] / s);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += out[i * k + j] = Math.exp(logits[i * k + j] / s - max);
+    for (let j = 0; j < k; j++) out[i * k + j] /= sum;
+  }
+  return out;
+}
+
+/**
+ * Mean-field approximation of the predictive distribution of a GP classifier:
+ * p = softmax(logits / sqrt(1 + lambda * variance)). lambda < 0 means plain softmax.
+ */
+export function meanFieldProbs(
+  logits: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  k: number,
+  lambda: number = Math.PI / 8,
+): Float32Array {
+  if (lambda < 0) return softmaxRows(logits, k);
+  const scale = new Float64Array(variance.length);
+  for (let i = 0; i < variance.length; i++) scale[i] = Math.sqrt(1 + lambda * variance[i]);
+  return softmaxRows(logits, k, scale);
+}
+
+/** Mean over S samples of softmax([S, N, K] logits): MC dropout and ensemble prediction. */
+export function meanSoftmax(sampleLogits: Float32Array | Float64Array, s: number, k: number): Float32Array {
+  const nk = sampleLogits.length / s;
+  const out = new Float32Array(nk);
+  for (let t = 0; t < s; t++) {
+    const p = softmaxRows(sampleLogits.subarray(t * nk, (t + 1) * nk), k);
+    for (let i = 0; i < nk; i++) out[i] += p[i] / s;
+  }
+  return out;
+}
+
+/** Uncertainty score per row: 1 - max_k p_k (0 = certain, (K-1)/K = uniform). */
+export function uncertaintyScore(probs: ArrayLike<number>, k: number): Float32Array {
+  const n = probs.length / k;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let max = 0;
+    for (let j = 0; j < k; j++) max = Math.max(max, probs[i * k + j]);
+    out[i] = 1 - max;
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian machine: the system packages the tests use (Chromium for
+# browser tests and WebGPU on SwiftShader, python3-onnx as an independent ONNX checker), then the
+# npm workspace. Works offline apart from the npm registry and Debian's mirrors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${need[@]}"
+  else
+    echo "setup: please install the Debian packages: ${need[*]} (sudo apt-get install ${need[*]})" >&2
+    echo "setup: continuing; tests that need them will fail" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund
