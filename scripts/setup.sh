@@ -20,4 +20,6 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# onnxruntime-node: skip the CUDA download (see .npmrc).
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
