@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * sngp-eval <model.onnx ...> --data moons|<file.csv> [--label-column c] [--out report-dir]
+ *           [--device d] [--latency-runs n] [--json]
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { SngpError } from '@sngp/core';
+import { parseDevice } from './load.js';
+import { formatTextTable, metricsTable } from './report.js';
+import { runEvaluation } from './run.js';
+
+interface CliOptions {
+  data: string;
+  labelColumn?: string;
+  out?: string;
+  device?: string;
+  latencyRuns: number;
+  json?: boolean;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('sngp-eval')
+    .description('Evaluate exported SNGP toolkit models: calibration, OOD detection, latency, figures and a report.')
+    .argument('<models...>', 'exported .onnx model files')
+    .requiredOption('--data <moons|file.csv>', '"moons" (test, OOD and grid sets) or a labelled CSV file')
+    .option('--label-column <name>', 'label column of the CSV (default: the last column)')
+    .option('--out <dir>', 'write a report folder (index.html, README.md, figures/, metrics.json)')
+    .option('--device <device>', 'auto | cpu | cuda | webgpu | wasm (runtime default: auto)')
+    .option('--latency-runs <n>', 'timed runs over 10,000 rows (median reported)', positiveInt, 5)
+    .option('--json', 'print metrics.json to stdout instead of a table')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(`error: ${s.replace(/^error: /, '').trim()}\n`) })
+    .exitOverride();
+  program.parse(argv);
+  const o = program.opts<CliOptions>();
+  const device = o.device === undefined ? undefined : parseDevice(o.device);
+  const { report } = await runEvaluation({
+    models: program.args,
+    data: o.data,
+    labelColumn: o.labelColumn,
+    out: o.out,
+    device,
+    latencyRuns: o.latencyRuns,
+    log: (m) => process.stderr.write(`sngp-eval: ${m}\n`),
+  });
+  if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else {
+    process.stdout.write(formatTextTable(metricsTable(report)) + '\n');
+    if (o.out) process.stdout.write(`report: ${o.out}/index.html\n`);
+  }
+}
+
+main(process.argv).catch((e: unknown) => {
+  const err = e as { code?: string; exitCode?: number; message?: string; name?: string };
+  if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+    // commander already printed its message (help, version or a usage error).
+    process.exit(err.exitCode ?? 1);
+  }
+  if (e instanceof SngpError || err.name === 'SngpError') {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`error: internal error: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,114 @@
+/**
+ * Evaluation of one loaded model through the runtime: in-domain calibration metrics, OOD
+ * detection, grid probabilities and latency. The metric math itself is core's.
+ */
+import { accuracy, aupr, auroc, brier, ece, nll } from '@sngp/core';
+import { checkDataFitsModel, type EvalData } from './data.js';
+import type { ClassificationMetrics, EvalModel, LatencyResult, ModelResult, OodMetrics } from './types.js';
+
+/** ECE bins (the tutorial's and Uncertainty Baselines' 15). */
+export const ECE_BINS = 15;
+
+export function classificationMetrics(probs: Float32Array, labels: Int32Array, k: number): ClassificationMetrics {
+  return {
+    accuracy: accuracy(probs, labels, k),
+    nll: nll(probs, labels, k),
+    brier: brier(probs, labels, k),
+    ece: ece(probs, labels, k, ECE_BINS),
+  };
+}
+
+/** OOD rows are the positives; a higher uncertainty should mean "more likely OOD". */
+export function oodMetrics(inDomainScores: Float32Array, oodScores: Float32Array): OodMetrics {
+  const scores = new Float32Array(inDomainScores.length + oodScores.length);
+  scores.set(inDomainScores);
+  scores.set(oodScores, inDomainScores.length);
+  const positive = new Uint8Array(scores.length);
+  positive.fill(1, inDomainScores.length);
+  return { auroc: auroc(scores, positive), aupr: aupr(scores, positive) };
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Wall time of `predict` on `x` (one warm-up run first: session and kernel set-up are not latency). */
+export async function measureLatency(model: EvalModel, x: Float32Array, runs = 5): Promise<LatencyResult> {
+  const rows = x.length / model.info.inputDim;
+  await model.predict(x, { seed: 0 });
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await model.predict(x, { seed: r + 1 });
+    times.push(performance.now() - t0);
+  }
+  return { rows, runs, medianMs: median(times), minMs: Math.min(...times) };
+}
+
+export interface EvaluateOptions {
+  /** Display name (default: the method). */
+  name?: string;
+  /** Model file, for the report. */
+  file?: string;
+  /** Timed latency runs (median reported). */
+  latencyRuns?: number;
+}
+
+export async function evaluateModel(model: EvalModel, data: EvalData, opts: EvaluateOptions = {}): Promise<ModelResult> {
+  const { info } = model;
+  const label = opts.file ?? opts.name ?? info.method;
+  checkDataFitsModel(data, info, label);
+  const k = info.classes.length;
+  // Fixed seed: MC dropout's noise is drawn from it, so a report is reproducible.
+  const test = await model.predict(data.test.x, { seed: 0 });
+  if (!data.test.y) throw new Error(`${data.name}: evaluation data has no labels`);
+  const result: ModelResult = {
+    name: opts.name ?? info.method,
+    file: opts.file ?? '',
+    method: info.method,
+    provider: info.provider,
+    classes: info.classes,
+    test: { ...classificationMetrics(test.probs, data.test.y, k), rows: data.test.n },
+    ood: null,
+    latency: { rows: 0, runs: 0, medianMs: NaN, minMs: NaN },
+    grid: null,
+  };
+  if (data.ood) {
+    const ood = await model.predict(data.ood.x, { seed: 0 });
+    result.ood = { ...oodMetrics(test.uncertainty, ood.uncertainty), rows: data.ood.n };
+  }
+  if (data.grid) {
+    const g = await model.predict(data.grid.dataset.x, { seed: 0 });
+    result.grid = { size: data.grid.size, probs: g.probs };
+  }
+  result.latency = await measureLatency(model, data.latency, opts.latencyRuns ?? 5);
+  return result;
+}
+
+/** p(class 0) at the grid's four corners (order: bottom-left, bottom-right, top-left, top-right). */
+export function cornerProbabilities(grid: { size: number; probs: Float32Array }, k: number): number[] {
+  const n = grid.size;
+  return [0, n - 1, n * (n - 1), n * n - 1].map((i) => grid.probs[i * k]);
+}
+
+/**
+ * Surfaces over the grid: p(class 0), and the predictive uncertainty shown in the figures,
+ * p(1 - p) for two classes (as the tutorial plots) and 1 - max_k p otherwise.
+ */
+export function gridSurfaces(probs: Float32Array, k: number): { p0: Float32Array; uncertainty: Float32Array } {
+  const n = probs.length / k;
+  const p0 = new Float32Array(n);
+  const uncertainty = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    p0[i] = probs[i * k];
+    if (k === 2) uncertainty[i] = probs[i * k] * (1 - probs[i * k]);
+    else {
+      let max = 0;
+      for (let j = 0; j < k; j++) max = Math.max(max, probs[i * k + j]);
+      uncertainty[i] = 1 - max;
+    }
+  }
+  return { p0, uncertainty };
+}

@@ -1,0 +1,33 @@
+/**
+ * A small closed-form model with the runtime's interface, for testing the evaluation code without
+ * onnxruntime: p(class 0) = sigmoid(a * (y - x * slope)), and (if `distanceAware`) probabilities
+ * pulled to 0.5 with distance from the origin, like SNGP.
+ */
+import { uncertaintyScore } from '@sngp/core';
+import type { EvalModel, EvalPrediction } from '../src/types.js';
+
+export function fakeModel(opts: { distanceAware?: boolean; method?: 'sngp' | 'deterministic' } = {}): EvalModel & { calls: number } {
+  const model = {
+    calls: 0,
+    info: { method: opts.method ?? 'deterministic', classes: ['0', '1'], featureNames: ['x', 'y'], inputDim: 2, provider: 'fake' },
+    async predict(x: Float32Array): Promise<EvalPrediction> {
+      model.calls++;
+      const n = x.length / 2;
+      const probs = new Float32Array(2 * n);
+      const predicted = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const [a, b] = [x[2 * i], x[2 * i + 1]];
+        let z = 6 * (b - 0.25 + 0.3 * (a - 0.5));
+        if (opts.distanceAware) z *= Math.exp(-((a - 0.5) ** 2 + b ** 2) / 2);
+        const p = 1 / (1 + Math.exp(-z));
+        probs[2 * i] = p;
+        probs[2 * i + 1] = 1 - p;
+        predicted[i] = p >= 0.5 ? 0 : 1;
+      }
+      const uncertainty = uncertaintyScore(probs, 2);
+      return { rows: n, numClasses: 2, probs, predicted, confidence: uncertainty.map((u) => 1 - u), uncertainty };
+    },
+    async dispose() {},
+  };
+  return model;
+}

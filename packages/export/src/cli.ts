@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { existsSync, statSync } from 'node:fs';
+import { readCheckpoint, SngpError, writeFileAtomic } from '@sngp/core/node';
+import { Command } from 'commander';
+import { exportModel, type ExportReport } from './export.js';
+import { TOLERANCES, verifyModel, type VerifyReport } from './verify.js';
+
+interface CliOptions {
+  out: string;
+  verify: boolean;
+  meanFieldProbs: boolean;
+  json: boolean;
+}
+
+function fmt(x: number): string {
+  return x.toExponential(2);
+}
+
+function describe(report: ExportReport, verify: VerifyReport | null, out: string): string {
+  const lines = [
+    `exported ${report.method} model: opset ${report.opset}, IR ${report.irVersion}, ${report.nodes} nodes, ` +
+      `${report.parameters} weights, ${(report.bytes / 1e6).toFixed(2)} MB`,
+    `  inputs: ${report.inputs.join(', ')}; outputs: ${report.outputs.join(', ')}`,
+  ];
+  if (report.spectral)
+    lines.push(`  spectral norm of the stored kernels (baked divisor in parentheses): ` +
+      report.spectral.map((s) => `${s.sigma.toPrecision(6)}${s.scale > 1 ? ` (/${s.scale.toPrecision(8)})` : ''}`).join(', '));
+  if (report.posterior)
+    lines.push(`  posterior: M = ${report.posterior.numRandomFeatures}, ridge ${report.posterior.ridge}, jitter ${report.posterior.jitter}`);
+  if (verify) {
+    lines.push(`verification with onnxruntime-node over ${verify.points}${verify.samples ? `, ${verify.samples} samples` : ''}:`);
+    lines.push(`  max |logits diff| ${fmt(verify.maxLogitsDiff)} (tolerance ${TOLERANCES.logits})`);
+    if (verify.maxVarianceRelDiff !== undefined)
+      lines.push(`  max variance relative diff ${fmt(verify.maxVarianceRelDiff)} (tolerance ${TOLERANCES.varianceRel})`);
+    if (verify.maxProbsDiff !== undefined) lines.push(`  max |probs diff| ${fmt(verify.maxProbsDiff)} (tolerance ${TOLERANCES.probs})`);
+    lines.push(`  ${verify.passed ? 'PASSED' : 'FAILED'}`);
+  } else lines.push('verification skipped (--no-verify)');
+  if (!verify || verify.passed) lines.push(`wrote ${out}`);
+  return lines.join('\n');
+}
+
+async function run(dir: string, opts: CliOptions): Promise<void> {
+  if (existsSync(opts.out) && statSync(opts.out).isDirectory())
+    throw new SngpError(`--out ${opts.out}: is a directory, expected a file path such as model.onnx`);
+  const ckpt = readCheckpoint(dir);
+  const { bytes, baked, report } = exportModel(ckpt, { meanFieldProbs: opts.meanFieldProbs });
+  for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+  const verify = opts.verify ? await verifyModel(bytes, baked) : null;
+  // Only a verified model is written, atomically, so a failure never clobbers an existing file.
+  if (!verify || verify.passed) writeFileAtomic(opts.out, bytes);
+  if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, written: !verify || verify.passed, export: report, verification: verify }, null, 2) + '\n');
+  else process.stdout.write(describe(report, verify, opts.out) + '\n');
+  if (verify && !verify.passed) throw new SngpError(`verification failed, nothing written: ${verify.failures.join('; ')}`);
+}
+
+const program = new Command()
+  .name('sngp-export')
+  .description('Export an SNGP toolkit checkpoint to ONNX (opset 17) and verify it against a float64 reference.')
+  .argument('<checkpoint-dir>', 'checkpoint directory (checkpoint.json + weights.safetensors)')
+  .requiredOption('-o, --out <file>', 'output .onnx file (written atomically)')
+  .option('--no-verify', 'skip running the model with onnxruntime-node against the float64 reference')
+  .option('--mean-field-probs', 'SNGP: also output mean-field probs [N, K] (for generic ONNX servers)', false)
+  .option('--json', 'print the export and verification report as JSON', false)
+  .showHelpAfterError()
+  .action(async (dir: string, opts: CliOptions) => run(dir, opts));
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof SngpError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+});

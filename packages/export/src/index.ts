@@ -1,0 +1,18 @@
+export { exportModel, type ExportOptions, type ExportReport, type ExportResult, PRODUCER_NAME, PRODUCER_VERSION } from './export.js';
+export { bakeCheckpoint, type BakedModel, type Dense, type ResNetWeights, type GpWeights, type SpectralReport } from './baked-weights.js';
+export { referenceForward, type ReferenceOptions, type ReferenceOutput } from './reference.js';
+export {
+  verifyModel,
+  verificationPoints,
+  TOLERANCES,
+  type VerifyOptions,
+  type VerifyReport,
+  type OrtLike,
+  type OrtSessionLike,
+  type OrtTensorLike,
+} from './verify.js';
+export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';
+export { cholesky, posteriorCovariance, type CholeskyResult, type Posterior } from './posterior.js';
+export { modelCardFor } from './model-card.js';
+export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';
+export { GraphBuilder, type Dim } from './graph-builder.js';

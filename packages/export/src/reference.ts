@@ -1,0 +1,204 @@
+import { type Checkpoint, SngpError } from '@sngp/core';
+import { bakeCheckpoint, type BakedModel, type Dense, type GpWeights, type ResNetWeights } from './baked-weights.js';
+
+/**
+ * An independent float64 forward pass of every method, in plain TypeScript (no tfjs, no ONNX):
+ * what the exported graph must reproduce. It starts from the same baked weights (spectral norm
+ * applied) but computes the SNGP variance by a triangular solve with the Cholesky factor of P,
+ * var = ridge * ||L^-1 phi||^2, so it also checks the explicit inverse baked into the graph.
+ */
+export interface ReferenceOutput {
+  /** [N, K] (deterministic, SNGP) or [S, N, K] (MC dropout samples, ensemble members). */
+  logits: Float64Array;
+  logitsShape: number[];
+  /** SNGP: posterior variance [N]. */
+  variance?: Float64Array;
+  /** [N, K]: mean softmax (MC dropout, ensemble) or mean-field (SNGP). */
+  probs?: Float64Array;
+}
+
+export interface ReferenceOptions {
+  /** MC dropout: uniform noise [T, numLayers, hiddenDim] (same as the graph input). */
+  noise?: ArrayLike<number>;
+  /** MC dropout with numLayers = 0: number of samples T (there is no noise to infer it from). */
+  samples?: number;
+}
+
+/** y = x @ W + b for row-major x [n, in]. */
+function dense(x: Float64Array, n: number, l: Dense): Float64Array {
+  const { inDim, outDim, kernel, bias } = l;
+  const y = new Float64Array(n * outDim);
+  for (let r = 0; r < n; r++) {
+    const yo = r * outDim;
+    for (let j = 0; j < outDim; j++) y[yo + j] = bias[j];
+    for (let i = 0; i < inDim; i++) {
+      const xi = x[r * inDim + i];
+      if (xi === 0) continue;
+      const wo = i * outDim;
+      for (let j = 0; j < outDim; j++) y[yo + j] += xi * kernel[wo + j];
+    }
+  }
+  return y;
+}
+
+function standardize(model: BakedModel, x: ArrayLike<number>, n: number): Float64Array {
+  const d = model.hp.inputDim;
+  const out = Float64Array.from(x);
+  const s = model.config.standardization;
+  if (s) for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) out[r * d + j] = (out[r * d + j] - s.mean[j]) / s.std[j];
+  return out;
+}
+
+/** Residual body; `mask(l)` gives block l's dropout mask [H] (or undefined: no dropout). */
+function body(net: ResNetWeights, x: Float64Array, n: number, mask?: (l: number) => Float64Array): Float64Array {
+  const h = dense(x, n, net.input);
+  const hd = net.input.outDim;
+  net.blocks.forEach((b, l) => {
+    const pre = dense(h, n, b);
+    const m = mask?.(l);
+    for (let i = 0; i < pre.length; i++) h[i] += Math.max(pre[i], 0) * (m ? m[i % hd] : 1);
+  });
+  return h;
+}
+
+function softmaxInto(row: Float64Array, out: Float64Array, o: number, k: number, weight: number): void {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) max = Math.max(max, row[j]);
+  let sum = 0;
+  const e = new Float64Array(k);
+  for (let j = 0; j < k; j++) sum += e[j] = Math.exp(row[j] - max);
+  for (let j = 0; j < k; j++) out[o + j] += (weight * e[j]) / sum;
+}
+
+/** Mean over S of softmax, from [S, N, K] logits. */
+function meanSoftmax64(logits: Float64Array, s: number, n: number, k: number): Float64Array {
+  const probs = new Float64Array(n * k);
+  for (let t = 0; t < s; t++)
+    for (let r = 0; r < n; r++) softmaxInto(logits.subarray((t * n + r) * k, (t * n + r + 1) * k), probs, r * k, k, 1 / s);
+  return probs;
+}
+
+/**
+ * var = ridge * ||L^-1 phi||^2 per row by forward substitution. Rows go in batches of 16 so each
+ * row of L is reused from cache, four at a time so each loaded L_ik feeds four dot products.
+ */
+function gpVariance(gp: GpWeights, phi: Float64Array, n: number): Float64Array {
+  const { m, choleskyFactor: l, ridge } = gp;
+  const out = new Float64Array(n);
+  const batch = 16;
+  const zs = Array.from({ length: batch }, () => new Float64Array(m));
+  for (let r0 = 0; r0 < n; r0 += batch) {
+    const b = Math.min(batch, n - r0);
+    for (let i = 0; i < m; i++) {
+      const li = i * m;
+      const lii = l[li + i];
+      let r = 0;
+      for (; r + 4 <= b; r += 4) {
+        const [z0, z1, z2, z3] = [zs[r], zs[r + 1], zs[r + 2], zs[r + 3]];
+        const p = (r0 + r) * m + i;
+        let s0 = phi[p];
+        let s1 = phi[p + m];
+        let s2 = phi[p + 2 * m];
+        let s3 = phi[p + 3 * m];
+        for (let k = 0; k < i; k++) {
+          const lk = l[li + k];
+          s0 -= lk * z0[k];
+          s1 -= lk * z1[k];
+          s2 -= lk * z2[k];
+          s3 -= lk * z3[k];
+        }
+        z0[i] = s0 / lii;
+        z1[i] = s1 / lii;
+        z2[i] = s2 / lii;
+        z3[i] = s3 / lii;
+      }
+      for (; r < b; r++) {
+        const z = zs[r];
+        let s = phi[(r0 + r) * m + i];
+        for (let k = 0; k < i; k++) s -= l[li + k] * z[k];
+        z[i] = s / lii;
+      }
+    }
+    for (let r = 0; r < b; r++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += zs[r][i] ** 2;
+      out[r0 + r] = ridge * s;
+    }
+  }
+  return out;
+}
+
+function sngpForward(model: BakedModel, x: Float64Array, n: number): ReferenceOutput {
+  const gp = model.gp!;
+  const { hiddenDim: h, numClasses: k, meanFieldFactor: lambda } = model.hp;
+  const hidden = body(model.nets[0], x, n);
+  const phi = dense(hidden, n, { kernel: gp.rffKernel, bias: gp.rffBias, inDim: h, outDim: gp.m });
+  const c = Math.sqrt(2 / gp.m);
+  for (let i = 0; i < phi.length; i++) phi[i] = c * Math.cos(phi[i]);
+  const logits = dense(phi, n, { kernel: gp.beta, bias: gp.bias, inDim: gp.m, outDim: k });
+  const variance = gpVariance(gp, phi, n);
+  const probs = new Float64Array(n * k);
+  const row = new Float64Array(k);
+  for (let r = 0; r < n; r++) {
+    const scale = lambda < 0 ? 1 : Math.sqrt(1 + lambda * variance[r]);
+    for (let j = 0; j < k; j++) row[j] = logits[r * k + j] / scale;
+    softmaxInto(row, probs, r * k, k, 1);
+  }
+  return { logits, logitsShape: [n, k], variance, probs };
+}
+
+function mcDropoutForward(model: BakedModel, x: Float64Array, n: number, opts: ReferenceOptions): ReferenceOutput {
+  const { numLayers: layers, hiddenDim: h, numClasses: k, dropoutRate: rate } = model.hp;
+  let t: number;
+  if (layers > 0) {
+    if (!opts.noise || opts.noise.length % (layers * h) !== 0)
+      throw new SngpError(`MC dropout reference needs noise of shape [T, ${layers}, ${h}]`);
+    t = opts.noise.length / (layers * h);
+  } else t = opts.samples ?? model.hp.mcSamples;
+  const net = model.nets[0];
+  const logits = new Float64Array(t * n * k);
+  const rateF32 = Math.fround(rate); // the graph compares float32 noise against float32 rate
+  for (let s = 0; s < t; s++) {
+    const mask = (l: number): Float64Array => {
+      const m = new Float64Array(h);
+      const o = (s * layers + l) * h;
+      for (let j = 0; j < h; j++) m[j] = opts.noise![o + j] >= rateF32 ? 1 / (1 - rate) : 0;
+      return m;
+    };
+    logits.set(dense(body(net, x, n, mask), n, net.output!), s * n * k);
+  }
+  return { logits, logitsShape: [t, n, k], probs: meanSoftmax64(logits, t, n, k) };
+}
+
+function isBaked(m: Checkpoint | BakedModel): m is BakedModel {
+  return 'nets' in m;
+}
+
+/** Float64 forward pass of a checkpoint (or already baked model) over `n` raw feature rows. */
+export function referenceForward(
+  source: Checkpoint | BakedModel,
+  features: ArrayLike<number>,
+  n: number,
+  opts: ReferenceOptions = {},
+): ReferenceOutput {
+  const model = isBaked(source) ? source : bakeCheckpoint(source);
+  const { inputDim: d, numClasses: k } = model.hp;
+  if (features.length !== n * d) throw new SngpError(`reference: ${features.length} feature values for ${n} rows of ${d}`);
+  const x = standardize(model, features, n);
+  switch (model.config.method) {
+    case 'deterministic': {
+      const net = model.nets[0];
+      return { logits: dense(body(net, x, n), n, net.output!), logitsShape: [n, k] };
+    }
+    case 'sngp':
+      return sngpForward(model, x, n);
+    case 'mc-dropout':
+      return mcDropoutForward(model, x, n, opts);
+    case 'ensemble': {
+      const m = model.nets.length;
+      const logits = new Float64Array(m * n * k);
+      model.nets.forEach((net, i) => logits.set(dense(body(net, x, n), n, net.output!), i * n * k));
+      return { logits, logitsShape: [m, n, k], probs: meanSoftmax64(logits, m, n, k) };
+    }
+  }
+}

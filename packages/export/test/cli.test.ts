@@ -1,0 +1,130 @@
+/** The sngp-export CLI: success path, --help, and bad input that must never write or clobber output. */
+import { existsSync, readdirSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors, encodeSafetensors, tensor } from '@sngp/core';
+import { EXPORT_CLI, runCli, tempDir, writeRandomCheckpoint } from './fixtures.js';
+
+const SENTINEL = 'previous model, must survive a failed export\n';
+
+/** Each case damages a fresh valid checkpoint in a different way. */
+const BAD: { name: string; damage: (dir: string) => string; message: RegExp }[] = [
+  { name: 'missing directory', damage: (dir) => join(dir, 'does-not-exist'), message: /checkpoint directory does not exist/ },
+  {
+    name: 'truncated safetensors',
+    damage: (dir) => {
+      const f = join(dir, 'weights.safetensors');
+      truncateSync(f, Math.floor(statSync(f).size / 2));
+      return dir;
+    },
+    message: /weights\.safetensors: truncated/,
+  },
+  {
+    name: 'invalid header JSON',
+    damage: (dir) => {
+      const f = join(dir, 'weights.safetensors');
+      const b = readFileSync(f);
+      b.write('not json{{', 8); // keep the length, break the JSON
+      writeFileSync(f, b);
+      return dir;
+    },
+    message: /weights\.safetensors: invalid header JSON/,
+  },
+  {
+    name: 'missing tensor',
+    damage: (dir) => {
+      const f = join(dir, 'weights.safetensors');
+      const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(f)));
+      delete tensors['blocks.1.kernel'];
+      writeFileSync(f, encodeSafetensors(tensors));
+      return dir;
+    },
+    message: /missing tensor "blocks\.1\.kernel"/,
+  },
+  {
+    name: 'shape mismatch',
+    damage: (dir) => {
+      const f = join(dir, 'weights.safetensors');
+      const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(f)));
+      tensors['output.bias'] = tensor(new Float32Array(3), [3]);
+      writeFileSync(f, encodeSafetensors(tensors));
+      return dir;
+    },
+    message: /tensor "output\.bias" has shape \[3\], expected \[2\]/,
+  },
+  {
+    name: 'unknown method',
+    damage: (dir) => {
+      const f = join(dir, 'checkpoint.json');
+      writeFileSync(f, readFileSync(f, 'utf8').replace('"method": "deterministic"', '"method": "bayes-by-backprop"'));
+      return dir;
+    },
+    message: /checkpoint\.json: field "method"/,
+  },
+  {
+    name: 'non-finite weight',
+    damage: (dir) => {
+      const f = join(dir, 'weights.safetensors');
+      const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(f)));
+      (tensors['input.kernel'].data as Float32Array)[3] = NaN;
+      writeFileSync(f, encodeSafetensors(tensors));
+      return dir;
+    },
+    message: /tensor "input\.kernel" has a non-finite value at flat index 3/,
+  },
+];
+
+describe('sngp-export CLI', () => {
+  beforeAll(() => {
+    if (!existsSync(EXPORT_CLI)) throw new Error(`build first: ${EXPORT_CLI} is missing (npx tsup)`);
+  });
+
+  it('--help lists the options', () => {
+    const r = runCli(EXPORT_CLI, ['--help']);
+    expect(r.status).toBe(0);
+    for (const opt of ['<checkpoint-dir>', '--out', '--no-verify', '--mean-field-probs', '--json']) expect(r.stdout).toContain(opt);
+  });
+
+  it('exports, verifies and writes; --json gives the report', () => {
+    const dir = writeRandomCheckpoint('sngp');
+    const out = join(tempDir(), 'sub', 'model.onnx');
+    const r = runCli(EXPORT_CLI, [dir, '--out', out, '--json', '--mean-field-probs']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.written).toBe(true);
+    expect(report.verification.passed).toBe(true);
+    expect(report.export.outputs).toEqual(['logits', 'variance', 'probs']);
+    expect(readFileSync(out).length).toBe(report.export.bytes);
+    const text = runCli(EXPORT_CLI, [dir, '--out', out]);
+    expect(text.stdout).toMatch(/max variance relative diff .* PASSED/s);
+    const skip = runCli(EXPORT_CLI, [dir, '--out', out, '--no-verify']);
+    expect(skip.status).toBe(0);
+    expect(skip.stdout).toContain('verification skipped');
+  }, 60_000);
+
+  for (const c of BAD) {
+    it(`bad input: ${c.name} -> one-line error, no output file, existing output untouched`, () => {
+      const dir = c.damage(writeRandomCheckpoint('deterministic'));
+      const outDir = tempDir();
+      const fresh = join(outDir, 'fresh.onnx');
+      const r1 = runCli(EXPORT_CLI, [dir, '--out', fresh]);
+      expect(r1.status).toBe(1);
+      expect(r1.stderr).toMatch(c.message);
+      expect(r1.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r1.stderr).toMatch(/^error: /);
+      expect(existsSync(fresh)).toBe(false);
+      const existing = join(outDir, 'existing.onnx');
+      writeFileSync(existing, SENTINEL);
+      const r2 = runCli(EXPORT_CLI, [dir, '--out', existing]);
+      expect(r2.status).toBe(1);
+      expect(readFileSync(existing, 'utf8')).toBe(SENTINEL);
+      expect(readdirSync(outDir).sort()).toEqual(['existing.onnx']); // no temp files left behind
+    });
+  }
+
+  it('missing --out is a usage error', () => {
+    const r = runCli(EXPORT_CLI, [writeRandomCheckpoint('deterministic')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--out/);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Checkpoints from random weights, written with core's writeCheckpoint: for the bad-input tests
+ * and for parity tests that must not wait for (or depend on) the trainer.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type Checkpoint,
+  type CheckpointConfig,
+  checkpointTensorSpec,
+  DEFAULT_HYPER_PARAMETERS,
+  type HyperParameters,
+  type Method,
+  type NamedTensor,
+  Rng,
+  tensor,
+  twoMoons,
+} from '@sngp/core';
+import { writeCheckpoint } from '@sngp/core/node';
+
+export function tempDir(prefix = 'sngp-export-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface FixtureOptions {
+  hp?: Partial<HyperParameters>;
+  standardization?: { mean: number[]; std: number[] } | null;
+  seed?: number;
+}
+
+/** A valid checkpoint with random weights; SNGP precision = ridge I + Phi^T Phi of random features. */
+export function randomCheckpoint(method: Method, opts: FixtureOptions = {}): Checkpoint {
+  const hp: HyperParameters = {
+    ...DEFAULT_HYPER_PARAMETERS,
+    hiddenDim: 16,
+    numLayers: 2,
+    numRandomFeatures: 64,
+    ensembleSize: 3,
+    mcSamples: 4,
+    inputDim: 2,
+    numClasses: 2,
+    ...opts.hp,
+  };
+  const rng = new Rng(opts.seed ?? 7);
+  const spec = checkpointTensorSpec(method, hp);
+  const tensors: Record<string, NamedTensor> = {};
+  for (const [name, s] of Object.entries(spec)) {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    if (name === 'gp.precision') continue;
+    const data = new Float32Array(size);
+    // Glorot-ish scale so activations stay O(1); RFF kernel N(0, 1), RFF bias U[0, 2 pi).
+    const scale = name.endsWith('rff_kernel') ? 1 : name.endsWith('rff_bias') ? 0 : 1 / Math.sqrt(s.shape[0]);
+    for (let i = 0; i < size; i++)
+      data[i] = name.endsWith('rff_bias') ? 2 * Math.PI * rng.uniform() : name.endsWith('bias') ? 0.1 * rng.normal() : scale * rng.normal() * (name.includes('blocks') ? 2 : 1);
+    tensors[name] = tensor(data, s.shape);
+  }
+  if (method === 'sngp') {
+    const m = hp.numRandomFeatures;
+    const n = 300;
+    const p = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) p[i * m + i] = hp.ridge;
+    const phi = new Float64Array(m);
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < m; j++) phi[j] = Math.sqrt(2 / m) * Math.cos(3 * rng.normal() + 2 * Math.PI * rng.uniform());
+      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) p[i * m + j] += phi[i] * phi[j];
+    }
+    tensors['gp.precision'] = tensor(p, [m, m]);
+  }
+  const config: CheckpointConfig = {
+    format: 'sngp-checkpoint',
+    formatVersion: 1,
+    method,
+    hyperParameters: hp,
+    training: { data: 'moons', labelColumn: null, epochs: 1, batchSize: 128, learningRate: 1e-4, seed: 0, trainRows: 1000, validationRows: 0 },
+    classes: Array.from({ length: hp.numClasses }, (_, i) => String(i)),
+    featureNames: Array.from({ length: hp.inputDim }, (_, i) => (hp.inputDim === 2 ? ['x', 'y'][i] : `f${i}`)),
+    standardization: opts.standardization === undefined ? null : opts.standardization,
+    metrics: { trainAccuracy: 0.5 },
+    versions: { fixture: '1' },
+    backend: 'none',
+    createdAt: new Date(0).toISOString(),
+  };
+  return { config, tensors };
+}
+
+export function writeRandomCheckpoint(method: Method, opts: FixtureOptions = {}, dir = join(tempDir(), method)): string {
+  writeCheckpoint(dir, randomCheckpoint(method, opts));
+  return dir;
+}
+
+export const PKG_DIR = resolve(import.meta.dirname, '..');
+export const EXPORT_CLI = join(PKG_DIR, 'dist', 'cli.js');
+export const TRAIN_CLI = resolve(PKG_DIR, '..', 'train', 'dist', 'cli.js');
+
+export function trainerAvailable(): boolean {
+  return existsSync(TRAIN_CLI);
+}
+
+/** Train a real checkpoint with the sngp-train CLI (tiny settings). */
+export function trainCheckpoint(method: Method, dir: string, extra: string[] = []): void {
+  const args = [TRAIN_CLI, '--method', method, '--data', 'moons', '--epochs', '2', '--out', dir, ...extra];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`sngp-train failed (${r.status}): ${r.stderr}`);
+}
+
+export function runCli(cli: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 600_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Python with onnx + numpy (Debian's, not the pyenv one on PATH). */
+export const PYTHON = '/usr/bin/python3';
+
+export function python(script: string, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export { twoMoons };

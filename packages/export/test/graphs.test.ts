@@ -1,0 +1,128 @@
+/** Graph variants on random-weight checkpoints: standardisation, K > 2, D != 2, mean-field probs, edge cases. */
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { meanFieldProbs, ONNX_NAMES, softmaxRows, tensor } from '@sngp/core';
+import { decodeModel, exportModel, referenceForward, verifyModel } from '../src/index.js';
+import { randomCheckpoint } from './fixtures.js';
+
+async function runModel(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  const s = await ort.InferenceSession.create(bytes);
+  const out = await s.run(feeds);
+  await s.release();
+  return out;
+}
+
+const std3 = { mean: [1, -2, 0.5], std: [2, 0.5, 3] };
+
+describe('graph variants', () => {
+  for (const method of ['deterministic', 'sngp', 'mc-dropout', 'ensemble'] as const) {
+    it(`${method}: standardisation in the graph, 3 features, 3 classes`, async () => {
+      const ckpt = randomCheckpoint(method, { hp: { inputDim: 3, numClasses: 3 }, standardization: std3 });
+      const { bytes } = exportModel(ckpt);
+      const v = await verifyModel(bytes, ckpt);
+      expect(v.points).toMatch(/Gaussian/);
+      expect(v.failures).toEqual([]);
+      // The same weights without standardisation give different logits: the graph really applies it.
+      const raw = exportModel({ ...ckpt, config: { ...ckpt.config, standardization: null } }).bytes;
+      const x = new ort.Tensor('float32', Float32Array.from([1, 2, 3, -1, 0, 4]), [2, 3]);
+      const feeds: Record<string, ort.Tensor> = { [ONNX_NAMES.features]: x };
+      const hp = ckpt.config.hyperParameters;
+      if (method === 'mc-dropout')
+        feeds[ONNX_NAMES.dropoutNoise] = new ort.Tensor('float32', new Float32Array(hp.mcSamples * hp.numLayers * hp.hiddenDim).fill(0.5), [hp.mcSamples, hp.numLayers, hp.hiddenDim]);
+      const a = (await runModel(bytes, feeds)).logits.data as Float32Array;
+      const b = (await runModel(raw, feeds)).logits.data as Float32Array;
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeGreaterThan(1e-3);
+    }, 60_000);
+  }
+
+  it('sngp --mean-field-probs: probs = softmax(logits / sqrt(1 + lambda var)) in the graph', async () => {
+    for (const lambda of [Math.PI / 8, 3 / Math.PI ** 2, -1]) {
+      const ckpt = randomCheckpoint('sngp', { hp: { numClasses: 3, meanFieldFactor: lambda } });
+      const { bytes, report } = exportModel(ckpt, { meanFieldProbs: true });
+      expect(report.outputs).toEqual(['logits', 'variance', 'probs']);
+      expect(report.card.graphProbs).toBe(true);
+      const v = await verifyModel(bytes, ckpt);
+      expect(v.failures).toEqual([]);
+      expect(v.maxProbsDiff).toBeLessThanOrEqual(1e-4);
+      const x = Float32Array.from([0, 0, 2.5, -1.75, 10, 10]);
+      const out = await runModel(bytes, { features: new ort.Tensor('float32', x, [3, 2]) });
+      const logits = out.logits.data as Float32Array;
+      const expected = lambda < 0 ? softmaxRows(logits, 3) : meanFieldProbs(logits, out.variance.data as Float32Array, 3, lambda);
+      const probs = out.probs.data as Float32Array;
+      for (let i = 0; i < probs.length; i++) expect(Math.abs(probs[i] - expected[i])).toBeLessThan(1e-6);
+    }
+  }, 60_000);
+
+  it('verification fails (and says why) when the model does not match the checkpoint', async () => {
+    for (const method of ['deterministic', 'sngp'] as const) {
+      const { bytes } = exportModel(randomCheckpoint(method, { seed: 1 }));
+      const v = await verifyModel(bytes, randomCheckpoint(method, { seed: 2 }));
+      expect(v.passed).toBe(false);
+      expect(v.failures.join()).toMatch(/logits diff/);
+    }
+  }, 60_000);
+
+  it('sngp without the option has no probs output and graph_probs false', () => {
+    const { report } = exportModel(randomCheckpoint('sngp'));
+    expect(report.outputs).toEqual(['logits', 'variance']);
+    expect(report.card.graphProbs).toBe(false);
+  });
+
+  it('sngp: a singular precision gets jitter, which is reported, and the model still verifies', async () => {
+    const ckpt = randomCheckpoint('sngp', { hp: { numRandomFeatures: 32 } });
+    // Rank-1 precision (no ridge term): not positive definite.
+    const m = 32;
+    const p = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) p[i * m + j] = Math.cos(i) * Math.cos(j);
+    ckpt.tensors['gp.precision'] = tensor(p, [m, m]);
+    const { bytes, report } = exportModel(ckpt);
+    expect(report.posterior!.jitter).toBeGreaterThan(0);
+    expect(report.warnings.join()).toMatch(/not positive definite: added jitter/);
+    expect((await verifyModel(bytes, ckpt)).passed).toBe(true);
+  }, 60_000);
+
+  it('mc-dropout with no residual blocks still returns [T, N, K] logits', async () => {
+    const ckpt = randomCheckpoint('mc-dropout', { hp: { numLayers: 0 } });
+    const { bytes } = exportModel(ckpt);
+    const out = await runModel(bytes, {
+      features: new ort.Tensor('float32', Float32Array.from([0, 1, 2, 3]), [2, 2]),
+      dropout_noise: new ort.Tensor('float32', new Float32Array(0), [5, 0, 16]),
+    });
+    expect(out.logits.dims).toEqual([5, 2, 2]);
+    const ref = referenceForward(ckpt, [0, 1, 2, 3], 2, { samples: 5 });
+    const got = out.logits.data as Float32Array;
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - ref.logits[i])).toBeLessThan(1e-5);
+  });
+
+  it('mc-dropout: noise >= rate keeps a unit scaled by 1/(1-rate), noise < rate drops it', async () => {
+    const ckpt = randomCheckpoint('mc-dropout', { hp: { dropoutRate: 0.25 } });
+    const hp = ckpt.config.hyperParameters;
+    const { bytes } = exportModel(ckpt);
+    const size = hp.numLayers * hp.hiddenDim;
+    // Sample 0 keeps everything at exactly the rate, sample 1 drops everything.
+    const noise = new Float32Array(2 * size);
+    noise.fill(0.25, 0, size);
+    noise.fill(0.2499, size);
+    const x = Float32Array.from([0.3, -0.7]);
+    const out = await runModel(bytes, { features: new ort.Tensor('float32', x, [1, 2]), dropout_noise: new ort.Tensor('float32', noise, [2, hp.numLayers, hp.hiddenDim]) });
+    const got = out.logits.data as Float32Array;
+    const ref = referenceForward(ckpt, x, 1, { noise });
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - ref.logits[i])).toBeLessThan(1e-5);
+    // All blocks dropped: logits = output head of the input projection alone.
+    const w = ckpt.tensors;
+    const hid = Array.from({ length: hp.hiddenDim }, (_, j) => x[0] * w['input.kernel'].data[j] + x[1] * w['input.kernel'].data[hp.hiddenDim + j] + w['input.bias'].data[j]);
+    for (let k = 0; k < 2; k++) {
+      let s = w['output.bias'].data[k];
+      for (let j = 0; j < hp.hiddenDim; j++) s += hid[j] * w['output.kernel'].data[j * 2 + k];
+      expect(Math.abs(got[2 + k] - s)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('ensemble: members are batched into [M, ., .] initializers, not M sub-graphs', () => {
+    const ckpt = randomCheckpoint('ensemble', { hp: { ensembleSize: 4 } });
+    const model = decodeModel(exportModel(ckpt).bytes);
+    const kernels = model.graph.initializer.filter((t) => t.name.endsWith('.kernel'));
+    expect(kernels.map((t) => t.dims[0])).toEqual(kernels.map(() => 4));
+    expect(model.graph.node.filter((n) => n.opType === 'MatMul')).toHaveLength(ckpt.config.hyperParameters.numLayers + 2);
+  });
+});

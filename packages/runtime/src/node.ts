@@ -1,0 +1,86 @@
+/**
+ * Node entry of @sngp/runtime: onnxruntime-node (cpu, cuda, webgpu) plus onnxruntime-web's wasm
+ * backend for device 'wasm'. Same API as the browser entry.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SngpError } from '@sngp/core';
+import * as ortNode from 'onnxruntime-node';
+import type { ProviderBackend } from './devices.js';
+import { asBytes, describeSource, fetchBytes, loadFromBytes } from './load.js';
+import { prepareNodeWebGpu } from './node-webgpu.js';
+import { createRunner, type OrtApi, type Runner } from './ort-session.js';
+import type { LoadOptions, ModelSource, SngpModel } from './types.js';
+
+export * from './index.js';
+
+/** Where onnxruntime-node keeps its native libraries (the CUDA provider would be there too). */
+function ortNodeBinDir(): string {
+  const main = createRequire(import.meta.url).resolve('onnxruntime-node');
+  return join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+function cudaUnavailable(): string | null {
+  const lib = { linux: 'libonnxruntime_providers_cuda.so', win32: 'onnxruntime_providers_cuda.dll' }[process.platform as string];
+  if (lib === undefined) return `CUDA is not supported on ${process.platform}`;
+  // Without this check ORT prints a multi-line native error before throwing.
+  if (!existsSync(join(ortNodeBinDir(), lib))) return 'the CUDA provider libraries of onnxruntime-node are not installed';
+  return null;
+}
+
+let ortWeb: Promise<OrtApi & typeof import('onnxruntime-web')> | null = null;
+function loadOrtWeb(): Promise<OrtApi & typeof import('onnxruntime-web')> {
+  ortWeb ??= import('onnxruntime-web');
+  return ortWeb;
+}
+
+const nodeApi = ortNode as unknown as OrtApi;
+
+function nodeProviders(bytes: Uint8Array): ProviderBackend<Runner> {
+  return {
+    async unavailable(provider) {
+      if (provider === 'cuda') return cudaUnavailable();
+      if (provider === 'webgpu') prepareNodeWebGpu();
+      return null;
+    },
+    async open(provider) {
+      if (provider === 'wasm') return createRunner(await loadOrtWeb(), bytes, 'wasm');
+      return createRunner(nodeApi, bytes, provider);
+    },
+  };
+}
+
+async function readSource(source: ModelSource, label: string): Promise<Uint8Array> {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return asBytes(source);
+  let url: URL | null = null;
+  if (source instanceof URL) url = source;
+  else if (typeof source === 'string' && /^(https?|file):\/\//i.test(source)) url = new URL(source);
+  else if (typeof source !== 'string')
+    throw new SngpError(`loadModel: source must be a path, URL, Uint8Array or ArrayBuffer, got ${typeof source}`);
+  if (url && url.protocol !== 'file:') return fetchBytes(url.href);
+  const path = url ? fileURLToPath(url) : (source as string);
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected an .onnx file' : (e as Error).message;
+    throw new SngpError(`${label}: cannot read the model: ${why}`);
+  }
+}
+
+/** Load an exported SNGP toolkit model from a path, URL (file:, http:, https:) or bytes. */
+export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<SngpModel> {
+  const label = describeSource(source);
+  const bytes = await readSource(source, label);
+  return loadFromBytes(bytes, label, options, 'node', nodeProviders);
+}
+
+/** Settings of onnxruntime-web's wasm backend (device 'wasm'). */
+export async function configureWasm(settings: { wasmPaths?: string; numThreads?: number }): Promise<void> {
+  const ort = await loadOrtWeb();
+  if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
+  if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
+}

@@ -1,0 +1,96 @@
+import { SngpError } from '@sngp/core';
+
+/**
+ * Just enough protobuf to read an ONNX ModelProto's header fields without loading the graph:
+ * onnxruntime's JS API does not expose `metadata_props`, and we need the model card before
+ * deciding how to run the model. Only top-level fields are decoded; the graph is skipped.
+ */
+export interface OnnxHeader {
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  metadata: Record<string, string>;
+}
+
+// ModelProto / OpsetIdProto / StringStringEntryProto field numbers (onnx.proto).
+const MODEL_IR_VERSION = 1;
+const MODEL_OPSET_IMPORT = 8;
+const MODEL_GRAPH = 7;
+const MODEL_METADATA_PROPS = 14;
+
+class ProtoError extends Error {}
+
+interface Field {
+  field: number;
+  wire: number;
+  varint: number;
+  bytes: Uint8Array | null;
+}
+
+function* fields(buf: Uint8Array): Generator<Field> {
+  let pos = 0;
+  const varint = (): number => {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= buf.length) throw new ProtoError('truncated varint');
+      const b = buf[pos++];
+      result += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return result;
+      mul *= 128;
+    }
+    throw new ProtoError('varint too long');
+  };
+  while (pos < buf.length) {
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (field === 0) throw new ProtoError('field number 0');
+    if (wire === 0) yield { field, wire, varint: varint(), bytes: null };
+    else if (wire === 2) {
+      const len = varint();
+      if (pos + len > buf.length) throw new ProtoError(`field ${field} overruns the buffer`);
+      yield { field, wire, varint: 0, bytes: buf.subarray(pos, pos + len) };
+      pos += len;
+    } else if (wire === 1 || wire === 5) {
+      pos += wire === 1 ? 8 : 4;
+      if (pos > buf.length) throw new ProtoError('truncated fixed field');
+    } else throw new ProtoError(`unsupported wire type ${wire}`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+export function readOnnxHeader(bytes: Uint8Array, source: string): OnnxHeader {
+  let irVersion: number | null = null;
+  let hasGraph = false;
+  const opsets: OnnxHeader['opsets'] = [];
+  const metadata: Record<string, string> = {};
+  try {
+    for (const f of fields(bytes)) {
+      if (f.field === MODEL_IR_VERSION && f.wire === 0) irVersion = f.varint;
+      else if (f.field === MODEL_GRAPH && f.wire === 2) hasGraph = true;
+      else if (f.field === MODEL_OPSET_IMPORT && f.bytes) {
+        const op = { domain: '', version: 0 };
+        for (const g of fields(f.bytes)) {
+          if (g.field === 1 && g.bytes) op.domain = utf8.decode(g.bytes);
+          else if (g.field === 2 && g.wire === 0) op.version = g.varint;
+        }
+        opsets.push(op);
+      } else if (f.field === MODEL_METADATA_PROPS && f.bytes) {
+        let key = '';
+        let value = '';
+        for (const g of fields(f.bytes)) {
+          if (g.field === 1 && g.bytes) key = utf8.decode(g.bytes);
+          else if (g.field === 2 && g.bytes) value = utf8.decode(g.bytes);
+        }
+        metadata[key] = value;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ProtoError) throw new SngpError(`${source}: not an ONNX model (invalid protobuf: ${e.message})`);
+    throw e;
+  }
+  if (irVersion === null || !hasGraph)
+    throw new SngpError(`${source}: not an ONNX model (no ${irVersion === null ? 'ir_version' : 'graph'} field)`);
+  return { irVersion, opsets, metadata };
+}

@@ -1,0 +1,53 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+
+/**
+ * The slice of onnxruntime's JS API we use. onnxruntime-node and onnxruntime-web both implement
+ * it (they share onnxruntime-common), so the model logic is written once against this.
+ */
+export interface OrtApi {
+  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
+}
+
+export interface FloatInput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** One loaded ONNX session, float32 in and out. */
+export interface Runner {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Static width of input `features` if the graph declares one. */
+  readonly featureDim: number | null;
+  run(feeds: Record<string, FloatInput>, fetches: readonly string[]): Promise<Record<string, Float32Array>>;
+  release(): Promise<void>;
+}
+
+export async function createRunner(ort: OrtApi, bytes: Uint8Array, provider: string): Promise<Runner> {
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+  });
+  let featureDim: number | null = null;
+  const meta = session.inputMetadata?.find((m) => m.name === 'features');
+  if (meta && meta.isTensor && typeof meta.shape[1] === 'number') featureDim = meta.shape[1];
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    featureDim,
+    async run(feeds, fetches) {
+      const tensors: Record<string, Tensor> = {};
+      for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', f.data, f.dims);
+      const out = await session.run(tensors, fetches);
+      const result: Record<string, Float32Array> = {};
+      for (const name of fetches) {
+        const t = out[name];
+        if (t.type !== 'float32') throw new Error(`output ${name}: expected float32, got ${t.type}`);
+        result[name] = t.data as Float32Array;
+      }
+      return result;
+    },
+    release: () => session.release(),
+  };
+}

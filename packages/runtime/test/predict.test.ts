@@ -1,0 +1,157 @@
+import { meanFieldProbs, softmaxRows, uncertaintyScore } from '@sngp/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropoutNoise } from '../src/model.js';
+import { loadModel, type SngpModel } from '../src/node.js';
+import { METHODS, maxAbsDiff, modelPath, reference, sampleFeatures } from './fixtures.js';
+
+const TOL = 1e-4;
+const { flat, rows, n } = sampleFeatures();
+const models = new Map<string, SngpModel>();
+
+beforeAll(async () => {
+  for (const m of METHODS) models.set(m, await loadModel(modelPath(m), { device: 'cpu' }));
+});
+afterAll(async () => {
+  for (const m of models.values()) await m.dispose();
+});
+
+describe('outputs match the export float64 reference', () => {
+  it('deterministic: logits and softmax', async () => {
+    const p = await models.get('deterministic')!.predict(rows);
+    const ref = reference('deterministic', flat, n);
+    expect(maxAbsDiff(p.logits!, ref.logits)).toBeLessThan(TOL);
+    expect(maxAbsDiff(p.probs, softmaxRows(ref.logits, 2))).toBeLessThan(TOL);
+    expect(p.variance).toBeUndefined();
+  });
+
+  it('sngp: logits, variance and mean-field probs', async () => {
+    const p = await models.get('sngp')!.predict(flat);
+    const ref = reference('sngp', flat, n);
+    expect(maxAbsDiff(p.logits!, ref.logits)).toBeLessThan(TOL);
+    expect(maxAbsDiff(p.variance!, ref.variance!)).toBeLessThan(TOL);
+    expect(maxAbsDiff(p.probs, ref.probs!)).toBeLessThan(TOL);
+    // OOD rows (40..49) are far from the data: the GP variance must be larger there.
+    const mean = (a: Float32Array, s: number, e: number) => a.slice(s, e).reduce((x, y) => x + y, 0) / (e - s);
+    expect(mean(p.variance!, 40, 50)).toBeGreaterThan(mean(p.variance!, 0, 40));
+  });
+
+  it('mc-dropout: mean softmax over the seeded noise', async () => {
+    const model = models.get('mc-dropout')!;
+    const card = model.info.card;
+    const p = await model.predict(rows, { seed: 7 });
+    const noise = dropoutNoise(card.numSamples!, card.dropoutNoiseShape!, 7);
+    const ref = reference('mc-dropout', flat, n, noise.data);
+    expect(maxAbsDiff(p.probs, ref.probs!)).toBeLessThan(TOL);
+    expect(p.logits).toBeUndefined();
+  });
+
+  it('ensemble: mean softmax over members', async () => {
+    const p = await models.get('ensemble')!.predict(rows);
+    const ref = reference('ensemble', flat, n);
+    expect(ref.logitsShape[0]).toBe(3);
+    expect(maxAbsDiff(p.probs, ref.probs!)).toBeLessThan(TOL);
+  });
+
+  it('assembles predicted, confidence and uncertainty from probs for every method', async () => {
+    for (const m of METHODS) {
+      const p = await models.get(m)!.predict(rows);
+      expect(p.rows).toBe(n);
+      expect(p.numClasses).toBe(2);
+      for (let i = 0; i < n; i++) {
+        const [a, b] = [p.probs[2 * i], p.probs[2 * i + 1]];
+        expect(a + b).toBeCloseTo(1, 5);
+        expect(p.predicted[i]).toBe(b > a ? 1 : 0);
+        expect(p.confidence[i]).toBe(Math.max(a, b));
+      }
+      expect(Array.from(p.uncertainty)).toEqual(Array.from(uncertaintyScore(p.probs, 2)));
+    }
+  });
+});
+
+describe('SNGP mean-field', () => {
+  it('uses the model card lambda by default', async () => {
+    const model = models.get('sngp')!;
+    const lambda = model.info.card.meanFieldFactor!;
+    expect(lambda).toBeCloseTo(Math.PI / 8, 10);
+    const p = await model.predict(rows);
+    expect(maxAbsDiff(p.probs, meanFieldProbs(p.logits!, p.variance!, 2, lambda))).toBeLessThan(1e-7);
+  });
+
+  it('honours a per-call lambda override, and lambda < 0 gives plain softmax', async () => {
+    const model = models.get('sngp')!;
+    const p = await model.predict(rows, { meanFieldFactor: 3 / Math.PI ** 2 });
+    // Formula written out here, not via core, so a wrong core would fail too.
+    for (let i = 0; i < n; i++) {
+      const s = Math.sqrt(1 + (3 / Math.PI ** 2) * p.variance![i]);
+      const e0 = Math.exp(p.logits![2 * i] / s);
+      const e1 = Math.exp(p.logits![2 * i + 1] / s);
+      expect(p.probs[2 * i]).toBeCloseTo(e0 / (e0 + e1), 6);
+    }
+    const plain = await model.predict(rows, { meanFieldFactor: -1 });
+    expect(maxAbsDiff(plain.probs, softmaxRows(plain.logits!, 2))).toBeLessThan(1e-7);
+    // Mean-field pulls probabilities towards 1/2: confidence can only drop.
+    const def = await model.predict(rows);
+    for (let i = 0; i < n; i++) expect(def.confidence[i]).toBeLessThanOrEqual(plain.confidence[i] + 1e-7);
+  });
+});
+
+describe('MC dropout noise', () => {
+  it('same seed gives the same output, different seeds differ', async () => {
+    const model = models.get('mc-dropout')!;
+    const a = await model.predict(rows, { seed: 1 });
+    const b = await model.predict(rows, { seed: 1 });
+    const c = await model.predict(rows, { seed: 2 });
+    expect(Array.from(a.probs)).toEqual(Array.from(b.probs));
+    expect(maxAbsDiff(a.probs, c.probs)).toBeGreaterThan(1e-6);
+  });
+
+  it('takes T from the card or a per-call override', async () => {
+    const model = models.get('mc-dropout')!;
+    const card = model.info.card;
+    expect(card.numSamples).toBe(10);
+    const p = await model.predict(rows, { samples: 3, seed: 5 });
+    const ref = reference('mc-dropout', flat, n, dropoutNoise(3, card.dropoutNoiseShape!, 5).data);
+    expect(ref.logitsShape[0]).toBe(3);
+    expect(maxAbsDiff(p.probs, ref.probs!)).toBeLessThan(TOL);
+  });
+});
+
+describe('chunking', () => {
+  it('batchSize chunks give the same result as one batch, for every method', async () => {
+    for (const m of METHODS) {
+      const whole = await models.get(m)!.predict(flat, { seed: 3 });
+      const chunked = await models.get(m)!.predict(flat, { seed: 3, batchSize: 7 });
+      expect(maxAbsDiff(chunked.probs, whole.probs)).toBeLessThan(1e-6);
+      if (whole.variance) expect(maxAbsDiff(chunked.variance!, whole.variance)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('a load-time batchSize applies to every call', async () => {
+    const model = await loadModel(modelPath('sngp'), { device: 'cpu', batchSize: 16 });
+    try {
+      const p = await model.predict(rows);
+      expect(maxAbsDiff(p.probs, reference('sngp', flat, n).probs!)).toBeLessThan(TOL);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
+describe('sources and info', () => {
+  it('loads from a path, a file: URL and bytes, with the card in info', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { pathToFileURL } = await import('node:url');
+    const path = modelPath('sngp');
+    const bytes = readFileSync(path);
+    for (const src of [path, pathToFileURL(path), new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)]) {
+      const model = await loadModel(src, { device: 'cpu' });
+      expect(model.info.method).toBe('sngp');
+      expect(model.info.provider).toBe('cpu');
+      expect(model.info.inputDim).toBe(2);
+      expect(model.info.classes).toHaveLength(2);
+      expect(model.info.featureNames).toHaveLength(2);
+      expect(model.info.metadata['sngp.method']).toBe('sngp');
+      await model.dispose();
+    }
+  });
+});

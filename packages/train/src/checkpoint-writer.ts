@@ -1,0 +1,71 @@
+/** Model tensors + run description -> the checkpoint contract of @sngp/core (written atomically). */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  type Checkpoint,
+  type HyperParameters,
+  type NamedTensor,
+  parseCheckpointConfig,
+  validateCheckpointTensors,
+} from '@sngp/core';
+import { writeCheckpoint } from '@sngp/core/node';
+import pkg from '../package.json';
+import type { TrainingData } from './data.js';
+import type { ResolvedOptions } from './options.js';
+
+export const TRAIN_VERSION: string = pkg.version;
+
+export function hyperParameters(opts: ResolvedOptions, data: TrainingData): HyperParameters {
+  return {
+    inputDim: data.train.d,
+    numClasses: data.classes.length,
+    hiddenDim: opts.width,
+    numLayers: opts.depth,
+    dropoutRate: opts.dropout,
+    specNormBound: opts.specNormBound,
+    numRandomFeatures: opts.randomFeatures,
+    ridge: opts.ridge,
+    meanFieldFactor: opts.meanFieldFactor,
+    ensembleSize: opts.ensembleSize,
+    mcSamples: opts.mcSamples,
+  };
+}
+
+export function buildCheckpoint(
+  opts: ResolvedOptions,
+  data: TrainingData,
+  tensors: Record<string, NamedTensor>,
+  metrics: Record<string, number>,
+  backend: string,
+): Checkpoint {
+  const config = parseCheckpointConfig({
+    format: CHECKPOINT_FORMAT,
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    method: opts.method,
+    hyperParameters: hyperParameters(opts, data),
+    training: {
+      data: opts.data,
+      labelColumn: opts.labelColumn,
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      learningRate: opts.learningRate,
+      seed: opts.seed,
+      trainRows: data.train.n,
+      validationRows: data.validation?.n ?? 0,
+    },
+    classes: data.classes,
+    featureNames: data.featureNames,
+    standardization: data.standardization,
+    metrics,
+    versions: { '@sngp/train': TRAIN_VERSION, '@tensorflow/tfjs-core': tf.version_core, node: process.versions.node },
+    backend,
+    createdAt: new Date().toISOString(),
+  });
+  validateCheckpointTensors(config, tensors);
+  return { config, tensors };
+}
+
+export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
+  writeCheckpoint(dir, ckpt);
+}

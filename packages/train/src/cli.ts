@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/** `sngp-train`: train SNGP or a baseline and write a checkpoint directory. */
+import { Command } from 'commander';
+import { SngpError } from '@sngp/core';
+import { TRAIN_VERSION } from './checkpoint-writer.js';
+import type { TrainOptions } from './options.js';
+import { type Progress, createProgress } from './progress.js';
+import { trainModel } from './train-model.js';
+
+/** Strict number parsing: the whole string must be a number ("10x" is an error, not 10). */
+function parseNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(v)) throw new SngpError(`${flag} expects a number, got "${raw}"`);
+  return v;
+}
+
+interface RawFlags {
+  method: string;
+  data: string;
+  labelColumn?: string;
+  validationSplit?: string;
+  epochs?: string;
+  batchSize?: string;
+  learningRate?: string;
+  seed?: string;
+  out: string;
+  depth?: string;
+  width?: string;
+  dropout?: string;
+  specNormBound?: string;
+  randomFeatures?: string;
+  ridge?: string;
+  ensembleSize?: string;
+  mcSamples?: string;
+  meanFieldFactor?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function toOptions(f: RawFlags): TrainOptions {
+  const n = parseNumber;
+  return {
+    method: f.method,
+    data: f.data,
+    labelColumn: f.labelColumn,
+    validationSplit: n('--validation-split', f.validationSplit),
+    epochs: n('--epochs', f.epochs),
+    batchSize: n('--batch-size', f.batchSize),
+    learningRate: n('--learning-rate', f.learningRate),
+    seed: n('--seed', f.seed),
+    out: f.out,
+    depth: n('--depth', f.depth),
+    width: n('--width', f.width),
+    dropout: n('--dropout', f.dropout),
+    specNormBound: n('--spec-norm-bound', f.specNormBound),
+    randomFeatures: n('--random-features', f.randomFeatures),
+    ridge: n('--ridge', f.ridge),
+    ensembleSize: n('--ensemble-size', f.ensembleSize),
+    mcSamples: n('--mc-samples', f.mcSamples),
+    meanFieldFactor: n('--mean-field-factor', f.meanFieldFactor),
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('sngp-train')
+    .description('Train SNGP or a baseline (deterministic ResNet, MC dropout, deep ensemble) and write a checkpoint.')
+    .version(TRAIN_VERSION)
+    .option('--method <method>', 'sngp | deterministic | mc-dropout | ensemble', 'sngp')
+    .option('--data <source>', '"moons" or a CSV file (header row, numeric features, a label column)', 'moons')
+    .option('--label-column <name>', 'CSV label column (default: the last column)')
+    .option('--validation-split <f>', 'CSV only: fraction held out for validation (default 0.2)')
+    .option('--epochs <n>', 'training epochs (default 100)')
+    .option('--batch-size <n>', 'mini-batch size (default 128)')
+    .option('--learning-rate <x>', 'Adam learning rate (default 1e-4)')
+    .option('--seed <n>', 'seed of every random draw (default 0)')
+    .requiredOption('--out <dir>', 'checkpoint directory to write (replaced atomically)')
+    .option('--depth <n>', 'residual blocks (default 6)')
+    .option('--width <n>', 'hidden width (default 128)')
+    .option('--dropout <rate>', 'dropout rate in the residual blocks (default 0.1)')
+    .option('--spec-norm-bound <c>', 'SNGP: spectral norm bound c (default 0.9)')
+    .option('--random-features <m>', 'SNGP: random features M (default 1024)')
+    .option('--ridge <s>', 'SNGP: ridge of the Laplace precision (default 1)')
+    .option('--ensemble-size <n>', 'ensemble: members (default 10)')
+    .option('--mc-samples <n>', 'MC dropout: samples at inference (default 10)')
+    .option('--mean-field-factor <x>', 'SNGP: mean-field lambda recorded for inference (default pi/8)')
+    .option('--json', 'print one JSON summary on stdout')
+    .option('--quiet', 'no progress output')
+    .showHelpAfterError(false)
+    .parse(argv);
+
+  const flags = program.opts<RawFlags>();
+  const options = toOptions(flags);
+  let progress: Progress | null = null;
+  const { summary } = await trainModel(options, {
+    onStart: (info) => {
+      if (flags.quiet) return;
+      process.stderr.write(
+        `sngp-train: method ${info.method}, backend ${info.backend}, ${info.trainRows} training rows, ${info.epochs} epochs x ${info.stepsPerEpoch} steps\n`,
+      );
+      progress = createProgress(info.epochs);
+    },
+    onEpoch: (s) => progress?.epoch(s),
+  });
+  (progress as Progress | null)?.stop();
+  if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else if (!flags.quiet) {
+    const m = Object.entries(summary.metrics)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(', ');
+    process.stderr.write(`wrote ${summary.out} (${summary.msPerStep.toFixed(1)} ms/step, ${summary.seconds.toFixed(1)} s): ${m}\n`);
+  }
+}
+
+main(process.argv).catch((e: unknown) => {
+  // SngpError: the user's input; anything else is a bug (SNGP_DEBUG=1 shows its stack).
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`error: ${msg.split('\n')[0]}\n`);
+  if (!(e instanceof SngpError) && e instanceof Error && process.env.SNGP_DEBUG) process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+});

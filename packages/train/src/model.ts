@@ -1,0 +1,61 @@
+/**
+ * What the trainer needs from a model, whatever the method: trainable variables, a loss over one
+ * step's batches (one batch per independently shuffled member), hooks around a step and after
+ * training, evaluation, and the checkpoint tensors.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset, Method, NamedTensor, Rng } from '@sngp/core';
+
+export interface Batch {
+  x: tf.Tensor2D;
+  /** int32 class indices [B]. */
+  y: tf.Tensor1D;
+  oneHot: tf.Tensor2D;
+}
+
+export interface StepResult {
+  loss: tf.Scalar;
+  /** Fraction of the step's rows predicted correctly (averaged over members); kept, caller disposes. */
+  accuracy: tf.Scalar;
+}
+
+export interface TrainableModel {
+  readonly method: Method;
+  /** How many independently shuffled batch streams a step consumes (ensemble size, else 1). */
+  readonly members: number;
+  readonly trainable: tf.Variable[];
+  /** Runs before each optimizer step (spectral normalisation). */
+  beforeStep(): void;
+  /** The training loss of one step, with dropout on; called inside optimizer.minimize. */
+  loss(batches: Batch[], dropoutRng: Rng): StepResult;
+  /** Predictive probabilities [n, K] for row-major features (dropout off, or MC samples). */
+  predictProbs(x: Float32Array, n: number, rng: Rng): Float32Array;
+  /** Runs once after the last step (final spectral normalisation, precision pass). */
+  finalize(train: Dataset): void;
+  tensors(): Record<string, NamedTensor>;
+  dispose(): void;
+}
+
+/** Mean sparse softmax cross-entropy from logits. */
+export function crossEntropy(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+/** Fraction of rows whose argmax equals the label. */
+export function batchAccuracy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+  return tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
+}
+
+/** Rows per forward pass at evaluation (bounds memory for large CSVs). */
+export const EVAL_CHUNK = 4096;
+
+/** Run `f` over row chunks of `x` and concatenate its [rows, k] outputs. */
+export function mapChunks(x: Float32Array, n: number, d: number, k: number, f: (xc: tf.Tensor2D) => tf.Tensor2D): Float32Array {
+  const out = new Float32Array(n * k);
+  for (let start = 0; start < n; start += EVAL_CHUNK) {
+    const rows = Math.min(EVAL_CHUNK, n - start);
+    const values = tf.tidy(() => f(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d])).dataSync());
+    out.set(values as Float32Array, start * k);
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Training options (the CLI flags, as an object) and their validation. Everything is checked here,
+ * before any data is touched or any training starts, so bad input fails fast and writes nothing.
+ */
+import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, parseMethod } from '@sngp/core';
+
+export interface TrainOptions {
+  /** sngp | deterministic | mc-dropout | ensemble (default sngp). */
+  method?: string;
+  /** 'moons' (default) or the path of a CSV file. */
+  data?: string;
+  /** CSV label column (default: the last column). */
+  labelColumn?: string;
+  /** CSV only: fraction held out for validation (default 0.2; 0 = none). */
+  validationSplit?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Checkpoint directory; when absent nothing is written. */
+  out?: string;
+  depth?: number;
+  width?: number;
+  dropout?: number;
+  specNormBound?: number;
+  randomFeatures?: number;
+  ridge?: number;
+  ensembleSize?: number;
+  mcSamples?: number;
+  meanFieldFactor?: number;
+}
+
+export interface ResolvedOptions {
+  method: Method;
+  data: string;
+  labelColumn: string | null;
+  validationSplit: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  out: string | null;
+  depth: number;
+  width: number;
+  dropout: number;
+  specNormBound: number;
+  randomFeatures: number;
+  ridge: number;
+  ensembleSize: number;
+  mcSamples: number;
+  meanFieldFactor: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS = {
+  method: 'sngp' as Method,
+  data: 'moons',
+  validationSplit: 0.2,
+  epochs: 100,
+  batchSize: 128,
+  learningRate: 1e-4,
+  seed: 0,
+  depth: DEFAULT_HYPER_PARAMETERS.numLayers,
+  width: DEFAULT_HYPER_PARAMETERS.hiddenDim,
+  dropout: DEFAULT_HYPER_PARAMETERS.dropoutRate,
+  specNormBound: DEFAULT_HYPER_PARAMETERS.specNormBound,
+  randomFeatures: DEFAULT_HYPER_PARAMETERS.numRandomFeatures,
+  ridge: DEFAULT_HYPER_PARAMETERS.ridge,
+  ensembleSize: DEFAULT_HYPER_PARAMETERS.ensembleSize,
+  mcSamples: DEFAULT_HYPER_PARAMETERS.mcSamples,
+  meanFieldFactor: DEFAULT_HYPER_PARAMETERS.meanFieldFactor,
+};
+
+/** Option name as the CLI spells it, for error messages. */
+function flag(name: string): string {
+  return '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+type Check = (v: number) => boolean;
+const isInt: Check = Number.isInteger;
+
+function num(name: string, value: number | undefined, fallback: number, ok: Check, expected: string): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+    throw new SngpError(`${flag(name)} must be ${expected}, got ${String(value)}`);
+  return v;
+}
+
+export function resolveOptions(o: TrainOptions): ResolvedOptions {
+  const D = DEFAULT_TRAIN_OPTIONS;
+  const method = parseMethod(o.method ?? D.method);
+  const data = o.data ?? D.data;
+  if (data.trim() === '') throw new SngpError('--data must be "moons" or the path of a CSV file, got an empty string');
+  const isMoons = data === 'moons';
+  if (isMoons && o.labelColumn !== undefined)
+    throw new SngpError('--label-column applies to CSV data only (--data is "moons")');
+  const positive: Check = (v) => v > 0;
+  const posInt: Check = (v) => isInt(v) && v > 0;
+  return {
+    method,
+    data,
+    labelColumn: o.labelColumn ?? null,
+    validationSplit: num('validationSplit', o.validationSplit, D.validationSplit, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'),
+    epochs: num('epochs', o.epochs, D.epochs, posInt, 'a positive integer'),
+    batchSize: num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer'),
+    learningRate: num('learningRate', o.learningRate, D.learningRate, positive, 'a positive number'),
+    seed: num('seed', o.seed, D.seed, (v) => isInt(v) && Math.abs(v) <= 2 ** 32, 'an integer'),
+    out: o.out ?? null,
+    depth: num('depth', o.depth, D.depth, (v) => isInt(v) && v >= 0, 'a non-negative integer'),
+    width: num('width', o.width, D.width, posInt, 'a positive integer'),
+    dropout: num('dropout', o.dropout, D.dropout, (v) => v >= 0 && v < 1, 'a rate in [0, 1)'),
+    specNormBound: num('specNormBound', o.specNormBound, D.specNormBound, positive, 'a positive number'),
+    randomFeatures: num('randomFeatures', o.randomFeatures, D.randomFeatures, posInt, 'a positive integer'),
+    ridge: num('ridge', o.ridge, D.ridge, positive, 'a positive number'),
+    ensembleSize: num('ensembleSize', o.ensembleSize, D.ensembleSize, posInt, 'a positive integer'),
+    mcSamples: num('mcSamples', o.mcSamples, D.mcSamples, posInt, 'a positive integer'),
+    meanFieldFactor: num('meanFieldFactor', o.meanFieldFactor, D.meanFieldFactor, () => true, 'a number'),
+  };
+}

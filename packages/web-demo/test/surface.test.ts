@@ -1,0 +1,61 @@
+import { moonsGrid } from '@sngp/core';
+import { describe, expect, it } from 'vitest';
+import { colormapTable, viridis } from '../src/colormap.js';
+import { dataToPixel, EXTENT, nearestCell, pixelToData, surfacePixels, surfacesFromProbs } from '../src/surface.js';
+
+describe('viridis', () => {
+  // Reference colours of matplotlib's viridis at 0, .25, .5, .75, 1.
+  const reference: [number, string][] = [[0, '#440154'], [0.25, '#3b528b'], [0.5, '#21918c'], [0.75, '#5ec962'], [1, '#fde725']];
+  it.each(reference)('matches matplotlib at t = %s', (t, hex) => {
+    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const got = viridis(t);
+    for (let c = 0; c < 3; c++) expect(Math.abs(got[c] - want[c])).toBeLessThanOrEqual(4);
+  });
+  it('clamps out-of-range input and shows NaN as grey', () => {
+    expect(viridis(-1)).toEqual(viridis(0));
+    expect(viridis(2)).toEqual(viridis(1));
+    expect(viridis(Number.NaN)).toEqual([128, 128, 128]);
+  });
+  it('builds an opaque 256-entry table', () => {
+    const lut = colormapTable();
+    expect(lut.length).toBe(1024);
+    expect(Array.from(lut.slice(4 * 255, 4 * 256))).toEqual([...viridis(1), 255]);
+  });
+});
+
+describe('surfaces', () => {
+  it('takes p(class 0) and p(1 - p) normalised by its max for two classes', () => {
+    const s = surfacesFromProbs([0.9, 0.1, 0.5, 0.5, 0.2, 0.8], 2);
+    expect(Array.from(s.probability)).toEqual([0.9, 0.5, 0.2].map(Math.fround));
+    // p(1-p): .09, .25, .16 -> divided by .25
+    expect(s.uncertainty[0]).toBeCloseTo(0.36, 6);
+    expect(s.uncertainty[1]).toBeCloseTo(1, 6);
+    expect(s.uncertainty[2]).toBeCloseTo(0.64, 6);
+  });
+  it('uses 1 - max p for more classes and keeps an all-certain field at zero', () => {
+    const s = surfacesFromProbs([0.5, 0.25, 0.25, 0.8, 0.1, 0.1], 3);
+    expect(s.uncertainty[0]).toBeCloseTo(1, 6);
+    expect(s.uncertainty[1]).toBeCloseTo(0.4, 6);
+    expect(Array.from(surfacesFromProbs([1, 0, 0, 1], 2).uncertainty)).toEqual([0, 0]);
+  });
+  it('flips rows so the bottom grid row (y0) is the last image row', () => {
+    const lut = colormapTable();
+    const values = new Float32Array(4);
+    values[0] = 1; // grid row 0 (bottom), column 0
+    const px = surfacePixels(values, 2, lut);
+    expect(Array.from(px.slice(8, 12))).toEqual([...viridis(1), 255]); // image row 1, col 0
+    expect(Array.from(px.slice(0, 4))).toEqual([...viridis(0), 255]);
+    expect(() => surfacePixels(new Float32Array(3), 2, lut)).toThrow(/expected 4 values, got 3/);
+  });
+  it('maps pixels and data coordinates both ways, and finds the grid cell of a point', () => {
+    const frame = { left: 10, top: 20, width: 300, height: 200 };
+    const [px, py] = dataToPixel(frame, 1.25, -0.75);
+    const back = pixelToData(frame, px, py)!;
+    expect(back[0]).toBeCloseTo(1.25, 9);
+    expect(back[1]).toBeCloseTo(-0.75, 9);
+    expect(dataToPixel(frame, EXTENT.x[0], EXTENT.y[1])).toEqual([10, 20]);
+    expect(pixelToData(frame, 5, 30)).toBeNull();
+    const grid = moonsGrid();
+    for (const i of [0, 99, 4321, 9999]) expect(nearestCell(grid.x[2 * i], grid.x[2 * i + 1])).toBe(i);
+  });
+});

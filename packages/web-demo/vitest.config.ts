@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config';
+
+// Separate from vite.config.ts so tests do not load the page's asset plugin.
+export default defineConfig({
+  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+});
