@@ -16,7 +16,6 @@ import {
   type NamedTensor,
   Rng,
   tensor,
-  twoMoons,
 } from '@sngp/core';
 import { writeCheckpoint } from '@sngp/core/node';
 
@@ -118,4 +117,3 @@ export function python(script: string, args: string[] = []): { status: number | 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export { twoMoons };

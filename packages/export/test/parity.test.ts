@@ -4,9 +4,9 @@
  * independent python onnx checker and onnxruntime-web (wasm) under Node.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { type Checkpoint, decodeModelCard, type Method, ONNX_NAMES, Rng } from '@sngp/core';
@@ -52,6 +52,8 @@ beforeAll(() => {
     writeFileSync(files[c.name], bytes[c.name]);
   }
 }, 900_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run a model with a given onnxruntime on the verification points (+ MC dropout noise). */
 async function run(ort: OrtLike, name: string, noiseSeed = 1): Promise<Record<string, Float32Array>> {
