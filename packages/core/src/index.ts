@@ -47,3 +47,4 @@ export {
 } from './model-card.js';
 export { softmaxRows, meanFieldProbs, meanSoftmax, uncertaintyScore } from './mean-field.js';
 export { accuracy, nll, brier, ece, auroc, aupr, argmaxRow } from './metrics.js';
+export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';

@@ -4,10 +4,10 @@ import {
   type HyperParameters,
   type NamedTensor,
   SngpError,
+  bakeSpectralNorm,
   validateCheckpointTensors,
 } from '@sngp/core';
 import { asymmetry, posteriorCovariance } from './posterior.js';
-import { bakeSpectralNorm } from './spectral-norm.js';
 
 /**
  * The checkpoint turned into exactly the weights the exported graph computes with: spectral norm

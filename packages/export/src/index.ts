@@ -11,7 +11,6 @@ export {
   type OrtSessionLike,
   type OrtTensorLike,
 } from './verify.js';
-export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';
 export { cholesky, posteriorCovariance, type CholeskyResult, type Posterior } from './posterior.js';
 export { modelCardFor } from './model-card.js';
 export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';

@@ -3,7 +3,7 @@
  * and for parity tests that must not wait for (or depend on) the trainer.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -92,10 +92,6 @@ export function writeRandomCheckpoint(method: Method, opts: FixtureOptions = {},
 export const PKG_DIR = resolve(import.meta.dirname, '..');
 export const EXPORT_CLI = join(PKG_DIR, 'dist', 'cli.js');
 export const TRAIN_CLI = resolve(PKG_DIR, '..', 'train', 'dist', 'cli.js');
-
-export function trainerAvailable(): boolean {
-  return existsSync(TRAIN_CLI);
-}
 
 /** Train a real checkpoint with the sngp-train CLI (tiny settings). */
 export function trainCheckpoint(method: Method, dir: string, extra: string[] = []): void {

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { type Checkpoint, decodeModelCard, type Method, ONNX_NAMES, Rng } from '@sngp/core';
+import { type Checkpoint, decodeModelCard, type Method, ONNX_NAMES, Rng, spectralNorm } from '@sngp/core';
 import { readCheckpoint } from '@sngp/core/node';
-import { decodeModel, exportModel, type OrtLike, spectralNorm, verificationPoints, verifyModel } from '../src/index.js';
-import { PKG_DIR, PYTHON, randomCheckpoint, tempDir, trainCheckpoint, trainerAvailable } from './fixtures.js';
+import { decodeModel, exportModel, type OrtLike, verificationPoints, verifyModel } from '../src/index.js';
+import { PKG_DIR, PYTHON, tempDir, trainCheckpoint } from './fixtures.js';
 
 ortWeb.env.wasm.numThreads = 1;
 
@@ -20,33 +20,29 @@ interface Case {
   name: string;
   method: Method;
   train: string[];
-  fixture: Parameters<typeof randomCheckpoint>[1];
 }
 
 const small = ['--width', '32', '--depth', '2', '--seed', '3', '--quiet'];
 const CASES: Case[] = [
-  { name: 'deterministic', method: 'deterministic', train: small, fixture: {} },
-  { name: 'sngp-m256', method: 'sngp', train: [...small, '--random-features', '256'], fixture: { hp: { numRandomFeatures: 256 } } },
+  { name: 'deterministic', method: 'deterministic', train: small },
+  { name: 'sngp-m256', method: 'sngp', train: [...small, '--random-features', '256'] },
   // The default M = 1024: the real covariance size (4 MB float32 in the graph, 1024^2 float64 Cholesky).
-  { name: 'sngp-m1024', method: 'sngp', train: small, fixture: { hp: { numRandomFeatures: 1024 } } },
-  { name: 'mc-dropout', method: 'mc-dropout', train: small, fixture: {} },
-  { name: 'ensemble', method: 'ensemble', train: [...small, '--ensemble-size', '3'], fixture: {} },
+  { name: 'sngp-m1024', method: 'sngp', train: small },
+  { name: 'mc-dropout', method: 'mc-dropout', train: small },
+  { name: 'ensemble', method: 'ensemble', train: [...small, '--ensemble-size', '3'] },
 ];
 
-const source = trainerAvailable() ? 'sngp-train' : 'random-weight fixtures (trainer not built)';
 const dir = tempDir('sngp-parity-');
 const ckpts: Record<string, Checkpoint> = {};
 const files: Record<string, string> = {};
 const bytes: Record<string, Uint8Array> = {};
 
 beforeAll(() => {
-  console.log(`parity checkpoints from ${source}`);
+  // Real checkpoints from the sngp-train CLI (turbo builds @sngp/train before these tests).
   for (const c of CASES) {
     const ck = join(dir, c.name);
-    if (trainerAvailable()) {
-      trainCheckpoint(c.method, ck, c.train);
-      ckpts[c.name] = readCheckpoint(ck);
-    } else ckpts[c.name] = randomCheckpoint(c.method, c.fixture);
+    trainCheckpoint(c.method, ck, c.train);
+    ckpts[c.name] = readCheckpoint(ck);
     bytes[c.name] = exportModel(ckpts[c.name]).bytes;
     files[c.name] = join(dir, `${c.name}.onnx`);
     writeFileSync(files[c.name], bytes[c.name]);
@@ -75,7 +71,7 @@ async function run(ort: OrtLike, name: string, noiseSeed = 1): Promise<Record<st
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
 }
 
-describe(`exported models match the float64 reference (${source})`, () => {
+describe("models exported from sngp-train checkpoints match the float64 reference", () => {
   for (const c of CASES) {
     it(`${c.name}: onnxruntime-node vs reference`, async () => {
       const v = await verifyModel(bytes[c.name], ckpts[c.name], { ort: ortNode as unknown as OrtLike });

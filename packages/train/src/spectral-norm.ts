@@ -6,7 +6,7 @@
  * output space ([out]) and v in the input space.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@sngp/core';
+import { type Rng, bakeSpectralNorm } from '@sngp/core';
 import { standardNormal } from './initializers.js';
 
 const EPS = 1e-12;
@@ -47,77 +47,20 @@ export class SpectralNorm {
   }
 
   /**
-   * After training: power iteration to convergence (float64, from the persistent u) and the final
+   * After training: sigma to convergence (float64, core's bakeSpectralNorm) and the final
    * in-place rescaling, so the stored kernels satisfy ||W||_2 <= c and the precision pass, the
    * checkpoint and any later "bake" all see the same network.
    */
   finalize(): void {
     this.kernels.forEach((w, i) => {
       const [rows, cols] = w.shape;
-      const data = Float64Array.from(w.dataSync() as Float32Array);
-      const { sigma, u } = spectralNorm(data, rows, cols, Float64Array.from(this.u[i].dataSync() as Float32Array));
-      const scale = Math.max(1, sigma / this.bound);
-      const scaled = new Float32Array(data.length);
-      for (let j = 0; j < data.length; j++) scaled[j] = data[j] / scale;
-      w.assign(tf.tensor2d(scaled, [rows, cols]));
-      this.u[i].assign(tf.tensor1d(Float32Array.from(u)));
+      const { kernel, vector } = bakeSpectralNorm(w.dataSync(), rows, cols, this.bound);
+      w.assign(tf.tensor2d(Float32Array.from(kernel), [rows, cols]));
+      this.u[i].assign(tf.tensor1d(Float32Array.from(vector)));
     });
   }
 
   dispose(): void {
     tf.dispose(this.u);
   }
-}
-
-/**
- * Largest singular value of a row-major [rows, cols] matrix by power iteration in float64, run
- * until sigma changes by less than `tol` (relative). Returns sigma and the right singular vector u.
- */
-export function spectralNorm(
-  w: ArrayLike<number>,
-  rows: number,
-  cols: number,
-  u0?: ArrayLike<number>,
-  tol = 1e-12,
-  maxIter = 10000,
-): { sigma: number; u: Float64Array } {
-  let u = new Float64Array(cols);
-  if (u0 && norm2(u0) > 0) u.set(u0);
-  else u.fill(1);
-  scaleTo1(u);
-  const v = new Float64Array(rows);
-  let sigma = 0;
-  for (let it = 0; it < maxIter; it++) {
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += w[r * cols + c] * u[c];
-      v[r] = s;
-    }
-    scaleTo1(v);
-    const next = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const vr = v[r];
-      for (let c = 0; c < cols; c++) next[c] += vr * w[r * cols + c];
-    }
-    const s = norm2(next); // = v^T W u_next with u_next = next / |next|
-    u = next;
-    scaleTo1(u);
-    if (Math.abs(s - sigma) <= tol * s) {
-      sigma = s;
-      break;
-    }
-    sigma = s;
-  }
-  return { sigma, u };
-}
-
-function norm2(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return Math.sqrt(s);
-}
-
-function scaleTo1(a: Float64Array): void {
-  const n = norm2(a);
-  if (n > 0) for (let i = 0; i < a.length; i++) a[i] /= n;
 }

@@ -1,12 +1,13 @@
 /**
- * Spectral normalisation at export time. Training keeps sigma ~ ||W||_2 from one power iteration
- * per step, so the stored kernel only approximately satisfies the bound; here sigma is computed to
- * convergence in float64 and W / max(1, sigma / c) is baked, so the exported graph provably has
- * ||W||_2 <= c (up to float32 rounding of the weights).
+ * Spectral norm to convergence in float64. Training estimates sigma ~ ||W||_2 with one power
+ * iteration per step; at the end of training and again at export, sigma is computed exactly here
+ * and W / max(1, sigma / c) is applied, so the stored and exported kernels satisfy ||W||_2 <= c.
  */
 export interface SpectralNormResult {
   /** Largest singular value of W. */
   sigma: number;
+  /** Unit top eigenvector of W^T W (the output-space singular vector, the power iteration's u). */
+  vector: Float64Array;
   /** Power iterations used (after squaring). */
   iterations: number;
   converged: boolean;
@@ -61,7 +62,7 @@ export function spectralNorm(w: ArrayLike<number>, rows: number, cols: number, s
   for (let s = 0; s < squarings; s++) {
     let max = 0;
     for (let i = 0; i < b.length; i++) max = Math.max(max, Math.abs(b[i]));
-    if (max === 0) return { sigma: 0, iterations: 0, converged: true };
+    if (max === 0) return { sigma: 0, vector: new Float64Array(cols), iterations: 0, converged: true };
     const scaled = new Float64Array(b.length);
     for (let i = 0; i < b.length; i++) scaled[i] = b[i] / max;
     b = matSquare(scaled, cols);
@@ -82,13 +83,13 @@ export function spectralNorm(w: ArrayLike<number>, rows: number, cols: number, s
   const maxIter = 1000;
   for (let it = 1; it <= maxIter; it++) {
     matVec(b, cols, v, next);
-    if (normalize(next) === 0) return { sigma: 0, iterations: it, converged: true };
+    if (normalize(next) === 0) return { sigma: 0, vector: next, iterations: it, converged: true };
     [v, next] = [next, v];
     const cur = rayleigh(v);
-    if (Math.abs(cur - prev) <= 1e-15 * Math.abs(cur)) return { sigma: Math.sqrt(Math.max(cur, 0)), iterations: it, converged: true };
+    if (Math.abs(cur - prev) <= 1e-15 * Math.abs(cur)) return { sigma: Math.sqrt(Math.max(cur, 0)), vector: v, iterations: it, converged: true };
     prev = cur;
   }
-  return { sigma: Math.sqrt(Math.max(prev, 0)), iterations: maxIter, converged: false };
+  return { sigma: Math.sqrt(Math.max(prev, 0)), vector: v, iterations: maxIter, converged: false };
 }
 
 export interface BakedKernel extends SpectralNormResult {
