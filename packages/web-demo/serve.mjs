@@ -90,7 +90,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const root = args[0] ?? fileURLToPath(new URL('./dist', import.meta.url));
   try {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0..65535, got ${port}`);
-    if (!statSync(join(root, 'index.html'), { throwIfNoEntry: false })) throw new Error(`${root}/index.html not found: build the demo first (npm run build -w @sngp/web-demo)`);
+    if (!statSync(join(root, 'index.html'), { throwIfNoEntry: false })) throw new Error(`${root}/index.html not found: build the demo first (npm run demo from the repository root, or npm run build -w @sngp/web-demo)`);
     const { url } = await serve(root, { port, host });
     console.log(`SNGP web demo: ${url}  (serving ${resolve(root)}; Ctrl+C to stop)`);
   } catch (e) {

@@ -66,9 +66,6 @@ function sngpAssets(): Plugin {
 export default defineConfig({
   base: './',
   plugins: [sngpAssets()],
-  // @sngp/core's CSV parser imports csv-parse's Node build, which touches Buffer at load time;
-  // the page never parses CSV, but the module is in the bundle, so use csv-parse's browser build.
-  resolve: { alias: [{ find: /^csv-parse\/sync$/, replacement: 'csv-parse/browser/esm/sync' }] },
   server: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
   preview: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
   build: { target: 'es2022', chunkSizeWarningLimit: 1024, outDir: process.env.SNGP_DEMO_OUT ?? 'dist', emptyOutDir: true },

@@ -16,14 +16,24 @@ export interface Loaded {
   gridMs: number;
 }
 
-/** True if this browser hands out a WebGPU adapter (navigator.gpu alone is not enough). */
-export async function webgpuAvailable(): Promise<boolean> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return false;
+interface AdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string };
+}
+
+/**
+ * The browser's WebGPU adapter as "vendor architecture" (e.g. "google swiftshader", a software
+ * renderer, much slower than wasm), or null if there is none: navigator.gpu alone is not enough.
+ */
+export async function webgpuAdapter(): Promise<string | null> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+  if (!gpu) return null;
   try {
-    return (await gpu.requestAdapter()) !== null;
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return null;
+    const i = adapter.info ?? {};
+    return [i.vendor, i.architecture, i.description].filter((s) => s).join(' ') || 'unknown adapter';
   } catch {
-    return false;
+    return null;
   }
 }
 

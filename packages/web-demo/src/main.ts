@@ -1,5 +1,5 @@
 import { METHODS, type Method, moonsGrid, twoMoons } from '@sngp/core';
-import { type Loaded, loadAndPredict, NOISE_SEED, type Provider, Serial, shownProbs, webgpuAvailable } from './inference.js';
+import { type Loaded, loadAndPredict, NOISE_SEED, type Provider, Serial, shownProbs, webgpuAdapter } from './inference.js';
 import { MethodPanel, type Overlay } from './panels.js';
 import { type PointReading, renderReadout } from './readout.js';
 import { surfacesFromProbs } from './surface.js';
@@ -201,7 +201,9 @@ async function main(): Promise<void> {
   demo.setMeanField(demo.meanField);
   renderReadout(readout, null, [], []);
 
-  demo.webgpuAvailable = await webgpuAvailable();
+  const adapter = await webgpuAdapter();
+  demo.webgpuAvailable = adapter !== null;
+  el<HTMLElement>('adapter').textContent = adapter ?? 'none';
   document.body.dataset.webgpu = String(demo.webgpuAvailable);
   const radios = document.querySelectorAll<HTMLInputElement>('input[name="provider"]');
   for (const r of radios) {

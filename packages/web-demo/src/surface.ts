@@ -41,7 +41,7 @@ export function surfacesFromProbs(probs: ArrayLike<number>, k: number): Surfaces
  * RGBA pixels of a size x size field through a colour table. Grid row 0 is the bottom (y0), image
  * row 0 the top, so rows are flipped (matplotlib's origin="lower").
  */
-export function surfacePixels(values: ArrayLike<number>, size: number, lut: Uint8ClampedArray): Uint8ClampedArray {
+export function surfacePixels(values: ArrayLike<number>, size: number, lut: Uint8ClampedArray): Uint8ClampedArray<ArrayBuffer> {
   if (values.length !== size * size) throw new Error(`surface: expected ${size * size} values, got ${values.length}`);
   const px = new Uint8ClampedArray(size * size * 4);
   for (let r = 0; r < size; r++)
