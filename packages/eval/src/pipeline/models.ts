@@ -1,14 +1,12 @@
 /**
  * Main job, stage "models": train every method of pipeline.config.json with the train CLI and
- * export it with the export CLI, into the artifacts folder (checkpoints/, models/*.onnx), then
- * record the runtime's answers at the probe points for the web demo. Turborepo caches the folder.
+ * export it with the export CLI, into the artifacts folder (checkpoints/, models/*.onnx,
+ * manifest.json). Turborepo caches them; only train/export/core sources invalidate them.
  */
 import { spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { SngpError } from '@sngp/core';
 import { writeFileAtomic } from '@sngp/core/node';
-import { loadEvalModel } from '../load.js';
-import { PROBE_POINTS, probeModel, type ProbeRecord } from '../probes.js';
 import { loadPipelineConfig, pipelinePaths, stageLogger, type PipelineConfig } from './config.js';
 
 interface ProcResult {
@@ -100,18 +98,6 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   log(`training and exporting ${c.methods.join(', ')} into ${relative(p.root, p.artifacts)}/ (${c.concurrency} at a time)`);
   const built = await pool(c.methods, c.concurrency, (m) => buildMethod(m, c, log));
-  const probes: ProbeRecord[] = [];
-  for (const a of built) {
-    const file = join(p.artifacts, a.onnx);
-    const model = await loadEvalModel(file, c.device, (m) => log(`warning: ${m}`));
-    try {
-      probes.push(await probeModel(model, a.onnx));
-    } finally {
-      await model.dispose();
-    }
-  }
-  writeFileAtomic(p.probes, JSON.stringify({ points: PROBE_POINTS, device: c.device, models: probes }, null, 2) + '\n');
-  log(`probe points: ${PROBE_POINTS.length} points x ${probes.length} models -> ${relative(p.root, p.probes)}`);
   const totalSeconds = (performance.now() - t0) / 1000;
   writeFileAtomic(p.manifest, JSON.stringify({ config: c, totalSeconds, methods: built }, null, 2) + '\n');
   log(`done in ${totalSeconds.toFixed(1)} s`);
