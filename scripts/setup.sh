@@ -23,3 +23,5 @@ fi
 # onnxruntime-node: skip the CUDA download (see .npmrc).
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
+# Build every package (cached by turbo) so the CLIs (sngp-train, sngp-export, sngp-eval) run at once.
+npx turbo run build --output-logs=errors-only
