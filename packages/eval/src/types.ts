@@ -1,32 +1,17 @@
 import type { Method } from '@sngp/core';
+import type { ModelInfo, PredictOptions, Prediction, SngpModel } from '@sngp/runtime';
 
 /**
  * What evaluation needs from a loaded model: the structural subset of `@sngp/runtime`'s
- * `SngpModel`, so the metric code can be unit-tested without onnxruntime.
+ * `SngpModel` (type-only, so the metric code can be unit-tested without onnxruntime).
  */
-export interface EvalPrediction {
-  rows: number;
-  numClasses: number;
-  probs: Float32Array;
-  predicted: Int32Array;
-  confidence: Float32Array;
-  uncertainty: Float32Array;
-  logits?: Float32Array;
-  variance?: Float32Array;
-}
-
-export interface EvalModelInfo {
-  method: Method;
-  classes: string[];
-  featureNames: string[];
-  inputDim: number;
-  provider: string;
-}
+export type EvalPrediction = Prediction;
+export type EvalModelInfo = Pick<ModelInfo, 'method' | 'classes' | 'featureNames' | 'inputDim' | 'provider'>;
 
 export interface EvalModel {
   readonly info: EvalModelInfo;
-  predict(features: Float32Array, options?: { seed?: number }): Promise<EvalPrediction>;
-  dispose(): Promise<void>;
+  predict(features: Float32Array, options?: Pick<PredictOptions, 'seed'>): Promise<EvalPrediction>;
+  dispose: SngpModel['dispose'];
 }
 
 /** In-domain metrics on the labelled test set. */
