@@ -4,7 +4,8 @@
  * Sends COOP/COEP so the page is cross-origin isolated (onnxruntime-web's wasm threads need
  * SharedArrayBuffer). No dependencies: node:http only.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { constants, realpathSync, statSync } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,49 +23,129 @@ const TYPES = {
   '.map': 'application/json',
 };
 
+/** Codes that mean "there is no such file" (anything else on an existing path is a server error). */
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'ERR_INVALID_ARG_VALUE']);
+
+/** True if `path` is `base` or inside it (both already resolved). */
+function inside(base, path) {
+  return path === base || path.startsWith(base.endsWith(sep) ? base : base + sep);
+}
+
 /**
  * Serve `root` on host:port (port 0: any free port). Resolves to { server, url }.
+ * Every response carries the cross-origin isolation headers and `X-Content-Type-Options: nosniff`.
+ * Nothing outside the root is served: the path is checked lexically, then symlinks are resolved
+ * with realpath and the real path must be inside the real root. An error reading a file is a 500
+ * for that request only; the server never stops because of one request.
  * @param {string} root
  * @param {{ port?: number, host?: string }} [options]
  * @returns {Promise<{ server: import('node:http').Server, url: string }>}
  */
 export function serve(root, { port = 0, host = '127.0.0.1' } = {}) {
   const base = resolve(root);
+  let realBase;
+  try {
+    realBase = realpathSync(base);
+  } catch (e) {
+    return Promise.reject(new Error(`${base}: cannot serve it (${e instanceof Error ? e.message : String(e)})`));
+  }
   const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      // Last resort: whatever went wrong, answer this request and keep serving.
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('internal error');
+      else res.destroy(e instanceof Error ? e : undefined);
+    });
+  });
+
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   */
+  async function handle(req, res) {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-cache');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
     let path;
     try {
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     } catch {
-      res.writeHead(400).end('bad URL');
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad URL');
       return;
     }
-    // Refuse anything that escapes the root (../, encoded or not).
+    const notFound = () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path}`);
+    const forbidden = () => res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden');
+    const failed = () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`cannot read: ${path}`);
+    if (path.includes('\0')) return notFound();
+    // Refuse anything that escapes the root (../, encoded or not) before touching the disk ...
     const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
-    if (file !== base && !file.startsWith(base + sep)) {
-      res.writeHead(403).end('forbidden');
-      return;
-    }
-    let size;
+    if (!inside(base, file)) return forbidden();
+    // ... and after following symlinks: the real path must be inside the real root.
+    let real;
     try {
-      const st = statSync(file);
-      if (!st.isFile()) throw new Error('not a file');
-      size = st.size;
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path}`);
+      real = await realpath(file);
+    } catch (e) {
+      return MISSING.has(/** @type {NodeJS.ErrnoException} */ (e).code ?? '') ? notFound() : failed();
+    }
+    if (!inside(realBase, real)) return forbidden();
+    // stat before open: opening a FIFO would block until a writer comes.
+    let st;
+    try {
+      st = await stat(real);
+    } catch (e) {
+      return MISSING.has(/** @type {NodeJS.ErrnoException} */ (e).code ?? '') ? notFound() : failed();
+    }
+    if (!st.isFile()) return notFound();
+    let fh;
+    try {
+      // O_NOFOLLOW: the resolved path must not have become a symlink since; fstat what was opened.
+      fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      st = await fh.stat();
+    } catch (e) {
+      await fh?.close();
+      return MISSING.has(/** @type {NodeJS.ErrnoException} */ (e).code ?? '') ? notFound() : failed();
+    }
+    if (!st.isFile()) {
+      await fh.close();
+      return notFound();
+    }
+    const headers = { 'Content-Type': TYPES[extname(real)] ?? 'application/octet-stream', 'Content-Length': st.size };
+    if (req.method === 'HEAD') {
+      await fh.close();
+      res.writeHead(200, headers).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
-  });
+    // Headers wait for the first chunk, so a file that fails on its first read is still a clean 500.
+    const stream = fh.createReadStream();
+    let started = false;
+    const start = () => {
+      if (!started) res.writeHead(200, headers);
+      started = true;
+    };
+    stream.on('data', (chunk) => {
+      start();
+      if (!res.write(chunk)) {
+        stream.pause();
+        res.once('drain', () => stream.resume());
+      }
+    });
+    stream.on('end', () => {
+      start();
+      res.end();
+    });
+    stream.on('error', () => {
+      // Mid-body the status is gone: cut the connection so the client sees a failed transfer.
+      if (!started) failed();
+      else res.destroy();
+    });
+    res.on('close', () => stream.destroy());
+  }
+
   return new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {

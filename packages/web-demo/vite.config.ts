@@ -16,9 +16,8 @@ const modelsDir = resolve(process.env.SNGP_DEMO_MODELS ?? DEFAULT_MODELS_DIR);
 
 /** onnxruntime-web's dist folder (its wasm binaries and their JS glue). */
 function ortDist(): string {
-  // Resolve as the runtime does (it owns the onnxruntime-web dependency); `require` gives dist/ort.min.js.
-  const fromRuntime = createRequire(resolve(here, '../runtime/package.json'));
-  return dirname(fromRuntime.resolve('onnxruntime-web'));
+  // The same version as @sngp/runtime's; `require` gives dist/ort.min.js.
+  return dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 }
 
 /**

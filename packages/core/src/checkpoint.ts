@@ -102,6 +102,20 @@ function residualNet(prefix: string, hp: HyperParameters, spectral: boolean): Re
  * The tensors each method's checkpoint holds (names are the contract; see packages/core/README.md).
  * Kernels are [in, out] (x @ W + b).
  */
+/** How many tensors `checkpointTensorSpec` lists, computed without listing them. */
+export function checkpointTensorCount(method: Method, hp: HyperParameters): number {
+  const body = 2 + 2 * hp.numLayers; // input kernel and bias, a kernel and bias per block
+  switch (method) {
+    case 'deterministic':
+    case 'mc-dropout':
+      return body + 2;
+    case 'sngp':
+      return body + hp.numLayers + 5; // + sn_u per block, rff kernel and bias, beta, bias, precision
+    case 'ensemble':
+      return hp.ensembleSize * (body + 2);
+  }
+}
+
 export function checkpointTensorSpec(method: Method, hp: HyperParameters): Record<string, TensorSpec> {
   const { hiddenDim: h, numClasses: k, numRandomFeatures: m } = hp;
   const head = (prefix: string): Record<string, TensorSpec> => ({
@@ -151,6 +165,16 @@ export function validateCheckpointTensors(
   tensors: Record<string, NamedTensor>,
   source = CHECKPOINT_WEIGHTS,
 ): void {
+  // Count first: a corrupt numLayers or ensembleSize (say 1e9) must not make us list 1e9 tensor names.
+  // A few missing tensors are named one by one below; far more than the file holds is a count error.
+  const needed = checkpointTensorCount(config.method, config.hyperParameters);
+  const present = Object.keys(tensors).length;
+  if (needed > 2 * present + 64)
+    throw new SngpError(
+      `${source}: method ${config.method} with numLayers ${config.hyperParameters.numLayers}` +
+        `${config.method === 'ensemble' ? ` and ensembleSize ${config.hyperParameters.ensembleSize}` : ''} needs ${needed} tensors, ` +
+        `the file has ${present} (checkpoint.json does not match the weights)`,
+    );
   const spec = checkpointTensorSpec(config.method, config.hyperParameters);
   for (const [name, s] of Object.entries(spec)) {
     const t = tensors[name];

@@ -1,6 +1,13 @@
+/**
+ * CSV tables: a header row, numeric feature columns and one label column whose values become
+ * class names. One row-handling implementation (`CsvTableBuilder`, push-based) is fed by both the
+ * browser-safe string parser here and the Node file streamer (`readCsvFile` in data-files.ts), so
+ * both accept and reject exactly the same files. Row numbers in messages are file line numbers
+ * (the header is row 1).
+ */
 // csv-parse's browser build: works in Node too, and keeps this entry free of Node's Buffer.
 import { parse } from 'csv-parse/browser/esm/sync';
-import type { Dataset } from './dataset.js';
+import { type Dataset, allocateRows } from './dataset.js';
 import { SngpError } from './errors.js';
 
 export interface CsvOptions {
@@ -15,55 +22,202 @@ export interface CsvOptions {
   classes?: readonly string[];
 }
 
+/** Options of the row consumer beyond what users pass. */
+export interface CsvTableOptions extends CsvOptions {
+  /**
+   * Data rows expected (e.g. counted from the line breaks of the file): the arrays are allocated
+   * once at this size instead of grown. An over-estimate is trimmed at the end; an
+   * under-estimate grows the arrays.
+   */
+  expectedRows?: number;
+  /** Most bytes features + labels may take (e.g. the machine's free memory); default: no limit. */
+  maxBytes?: number;
+}
+
+/**
+ * csv-parse options shared by every CSV reader: strip a UTF-8 BOM, trim cells, skip blank lines,
+ * and let ragged rows through so the builder reports them with its own message.
+ */
+export const CSV_PARSE_OPTIONS = {
+  bom: true,
+  trim: true,
+  skip_empty_lines: true,
+  relax_column_count: true,
+} as const;
+
+/** Smallest capacity (rows) when the builder has no estimate. */
+const MIN_ROWS = 1024;
+
+/**
+ * Push-based row consumer: give it the header, then each record with its line number; it fills
+ * float32 features and small-int labels (each distinct label string stored once) as rows arrive,
+ * and `finish()` returns the data set. Every user mistake is an `SngpError` naming the source,
+ * row and column.
+ */
+export class CsvTableBuilder {
+  private readonly src: string;
+  private columns: string[] | null = null;
+  private labelIdx = -1;
+  private d = 0;
+  private capacity = 0;
+  private x: Float32Array = new Float32Array(0);
+  private y: Int32Array = new Int32Array(0);
+  private n = 0;
+  /** Label string -> provisional class index (order of first appearance, or `classes`). */
+  private readonly labelIndex = new Map<string, number>();
+  private readonly labelNames: string[] = [];
+
+  constructor(private readonly opts: CsvTableOptions = {}) {
+    this.src = opts.source ?? 'CSV';
+    if (opts.classes) opts.classes.forEach((c, i) => this.labelIndex.set(c, i));
+  }
+
+  /** Data rows consumed so far. */
+  get rows(): number {
+    return this.n;
+  }
+
+  /** Feed one parsed record: the first one is the header. `line` is its 1-based line number. */
+  record(cells: string[], line: number): void {
+    if (this.columns === null) this.header(cells);
+    else this.row(cells, line);
+  }
+
+  private header(cells: string[]): void {
+    const src = this.src;
+    // csv-parse strips a BOM at the start of the input; this catches one left by other feeders.
+    const header = cells.map((c, j) => (j === 0 ? c.replace(/^\uFEFF/, '').trim() : c));
+    const seen = new Map<string, number>();
+    header.forEach((name, j) => {
+      const first = seen.get(name);
+      if (first !== undefined)
+        throw new SngpError(
+          `${src}: duplicate column name "${name}" (columns ${first + 1} and ${j + 1}); rename one of them in the header row`,
+        );
+      seen.set(name, j);
+    });
+    const labelName = this.opts.labelColumn ?? header[header.length - 1];
+    const labelIdx = header.indexOf(labelName);
+    if (labelIdx < 0)
+      throw new SngpError(`${src}: label column "${labelName}" not found (columns: ${header.join(', ')})`);
+    if (header.length < 2) throw new SngpError(`${src}: need at least one feature column and a label column`);
+    this.columns = header;
+    this.labelIdx = labelIdx;
+    this.d = header.length - 1;
+    if (this.opts.expectedRows !== undefined) this.reserve(Math.max(1, this.opts.expectedRows));
+  }
+
+  /** Make room for `rows` rows (allocating or growing; the size check lives in `allocateRows`). */
+  private reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    const { x, y } = allocateRows(this.src, rows, this.d, this.opts.maxBytes);
+    x.set(this.x.subarray(0, this.n * this.d));
+    y.set(this.y.subarray(0, this.n));
+    this.x = x;
+    this.y = y;
+    this.capacity = rows;
+  }
+
+  private row(cells: string[], line: number): void {
+    const src = this.src;
+    const header = this.columns!;
+    if (cells.length !== header.length)
+      throw new SngpError(
+        `${src}: row ${line} has ${cells.length} fields, expected ${header.length}; quote cells that contain commas, or fix the row`,
+      );
+    if (this.n === this.capacity) this.reserve(Math.max(MIN_ROWS, Math.ceil(this.capacity * 1.5)));
+    const labelIdx = this.labelIdx;
+    let k = this.n * this.d;
+    for (let j = 0; j < cells.length; j++) {
+      if (j === labelIdx) continue;
+      const cell = cells[j];
+      const v = cell === '' ? NaN : Number(cell);
+      if (!Number.isFinite(v))
+        throw new SngpError(
+          `${src}: row ${line}, column "${header[j]}": expected a finite number, got "${cell}"` +
+            (cell === ''
+              ? '; fill in or drop rows with missing values'
+              : this.opts.labelColumn === undefined && this.n === 0 // a text column fails on the first row
+                ? `; if "${header[j]}" holds the labels, name it with --label-column`
+                : ''),
+        );
+      this.x[k++] = v;
+    }
+    const label = cells[labelIdx];
+    let c = this.labelIndex.get(label);
+    if (c === undefined) {
+      if (label === '')
+        throw new SngpError(`${src}: row ${line}: empty label in column "${header[labelIdx]}"; fill it in or drop the row`);
+      if (this.opts.classes)
+        throw new SngpError(`${src}: row ${line}: label "${label}" is not one of the classes [${this.opts.classes.join(', ')}]`);
+      c = this.labelNames.length;
+      this.labelIndex.set(label, c);
+      this.labelNames.push(label);
+    }
+    this.y[this.n++] = c;
+  }
+
+  /** The data set; classes are `classes` when given, else the sorted distinct labels. */
+  finish(): Dataset {
+    const src = this.src;
+    if (this.columns === null) throw new SngpError(`${src}: file is empty`);
+    const n = this.n;
+    const d = this.d;
+    if (n === 0) throw new SngpError(`${src}: no data rows after the header`);
+    let classes: string[];
+    if (this.opts.classes) classes = [...this.opts.classes];
+    else {
+      classes = sortLabels([...this.labelNames]);
+      const order = new Map(classes.map((name, i) => [name, i]));
+      const remap = Int32Array.from(this.labelNames, (name) => order.get(name)!);
+      for (let i = 0; i < n; i++) this.y[i] = remap[this.y[i]];
+    }
+    // An estimate from line breaks is exact or a few rows over (blank lines): keep a view then,
+    // rather than a second copy of a large table; copy only when much was over-allocated.
+    const slack = this.capacity - n;
+    const x = slack > this.capacity / 16 ? this.x.slice(0, n * d) : this.x.subarray(0, n * d);
+    const y = slack > this.capacity / 16 ? this.y.slice(0, n) : this.y.subarray(0, n);
+    const featureNames = this.columns.filter((_, j) => j !== this.labelIdx);
+    return { x, y, n, d, featureNames, classes };
+  }
+}
+
+/** Upper bound on the data rows of CSV text: its lines minus the header. */
+export function estimateCsvRows(lineBreaks: number, endsWithLineBreak: boolean): number {
+  return Math.max(0, lineBreaks + (endsWithLineBreak ? 0 : 1) - 1);
+}
+
 /**
  * Parse CSV text with a header row: numeric feature columns and one label column whose values may
- * be strings (they become class names, sorted; numeric labels sort numerically).
+ * be strings (they become class names, sorted; numeric labels sort numerically). Browser-safe;
+ * in Node, `readCsvFile` from `@sngp/core/node` streams a file of any size instead.
  */
 export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
   const src = opts.source ?? 'CSV';
-  if (text.trim() === '') throw new SngpError(`${src}: file is empty`);
-  let rows: string[][];
+  if (!/[^\s\uFEFF]/.test(text)) throw new SngpError(`${src}: file is empty`);
+  let lineBreaks = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineBreaks++;
+  const builder = new CsvTableBuilder({ ...opts, expectedRows: estimateCsvRows(lineBreaks, text.endsWith('\n')) });
   try {
-    rows = parse(text, { skip_empty_lines: true, trim: true, relax_column_count: true });
-  } catch (e) {
-    throw new SngpError(`${src}: ${(e as Error).message}`);
-  }
-  const header = rows[0];
-  const body = rows.slice(1);
-  if (body.length === 0) throw new SngpError(`${src}: no data rows after the header`);
-  const labelName = opts.labelColumn ?? header[header.length - 1];
-  const labelIdx = header.indexOf(labelName);
-  if (labelIdx < 0)
-    throw new SngpError(`${src}: label column "${labelName}" not found (columns: ${header.join(', ')})`);
-  if (header.length < 2) throw new SngpError(`${src}: need at least one feature column and a label column`);
-  const featureNames = header.filter((_, j) => j !== labelIdx);
-  const d = featureNames.length;
-  const x = new Float32Array(body.length * d);
-  const labels: string[] = [];
-  body.forEach((row, i) => {
-    const line = i + 2; // 1-based, after the header
-    if (row.length !== header.length)
-      throw new SngpError(`${src}: row ${line} has ${row.length} fields, expected ${header.length}`);
-    let k = 0;
-    row.forEach((cell, j) => {
-      if (j === labelIdx) return;
-      const v = cell === '' ? NaN : Number(cell);
-      if (!Number.isFinite(v))
-        throw new SngpError(`${src}: row ${line}, column "${header[j]}": expected a finite number, got "${cell}"`);
-      x[i * d + k++] = v;
+    parse(text, {
+      ...CSV_PARSE_OPTIONS,
+      on_record: (record: string[], info: { lines: number }) => {
+        builder.record(record, info.lines);
+        return null; // consumed: csv-parse keeps nothing
+      },
     });
-    labels.push(row[labelIdx]);
-  });
-  const classes = opts.classes ?? sortLabels([...new Set(labels)]);
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const y = new Int32Array(labels.length);
-  labels.forEach((l, i) => {
-    const c = index.get(l);
-    if (c === undefined)
-      throw new SngpError(`${src}: row ${i + 2}: label "${l}" is not one of the classes [${classes.join(', ')}]`);
-    y[i] = c;
-  });
-  return { x, y, n: body.length, d, featureNames, classes };
+  } catch (e) {
+    throw toSngpError(e, src);
+  }
+  return builder.finish();
+}
+
+/** Our own errors pass through; csv-parse's (unclosed quote, ...) get the source prefixed. */
+export function toSngpError(e: unknown, source: string): Error {
+  if (e instanceof SngpError) return e;
+  if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('CSV_'))
+    return new SngpError(`${source}: ${e.message}`);
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 function sortLabels(labels: string[]): string[] {

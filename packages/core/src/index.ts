@@ -1,5 +1,6 @@
 export { SngpError } from './errors.js';
 export { Rng } from './rng.js';
+export { DEFAULT_NOISE_SEED, type NoiseTensor, dropoutNoise } from './dropout-noise.js';
 export {
   type Dataset,
   type Standardization,
@@ -7,9 +8,15 @@ export {
   fitStandardization,
   applyStandardization,
   trainValidationSplit,
+  splitSizes,
+  classCounts,
+  formatBytes,
+  datasetBytes,
+  allocateRows,
 } from './dataset.js';
 export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, twoMoons, type MoonsSplits } from './moons.js';
-export { parseCsv, type CsvOptions } from './csv.js';
+export { parseCsv, type CsvOptions, type CsvTableOptions, CsvTableBuilder, CSV_PARSE_OPTIONS, estimateCsvRows } from './csv.js';
+export * from './idx.js';
 export {
   type TensorDtype,
   type TensorData,
@@ -46,5 +53,7 @@ export {
   decodeModelCard,
 } from './model-card.js';
 export { softmaxRows, meanFieldProbs, meanSoftmax, uncertaintyScore } from './mean-field.js';
+export { type GridSurfaces, gridSurfaces, maxPlotUncertainty } from './surfaces.js';
 export { accuracy, nll, brier, ece, auroc, aupr, argmaxRow } from './metrics.js';
 export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';
+export { type OnnxHeader, readOnnxHeader } from './onnx-header.js';

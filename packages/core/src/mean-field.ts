@@ -19,6 +19,9 @@ export function softmaxRows(logits: ArrayLike<number>, k: number, scale?: ArrayL
 /**
  * Mean-field approximation of the predictive distribution of a GP classifier:
  * p = softmax(logits / sqrt(1 + lambda * variance)). lambda < 0 means plain softmax.
+ * A variance is >= 0 by construction; a slightly negative one (float32 rounding in
+ * phi^T Sigma phi) is clamped at 0, as the exported graph does, so it cannot make the square
+ * root NaN. Finite logits always give finite probabilities (the softmax subtracts the row max).
  */
 export function meanFieldProbs(
   logits: ArrayLike<number>,
@@ -28,7 +31,7 @@ export function meanFieldProbs(
 ): Float32Array {
   if (lambda < 0) return softmaxRows(logits, k);
   const scale = new Float64Array(variance.length);
-  for (let i = 0; i < variance.length; i++) scale[i] = Math.sqrt(1 + lambda * variance[i]);
+  for (let i = 0; i < variance.length; i++) scale[i] = Math.sqrt(1 + lambda * Math.max(variance[i], 0));
   return softmaxRows(logits, k, scale);
 }
 

@@ -1,10 +1,12 @@
 /**
  * Node-only file I/O for the core contracts (the main entry stays browser-safe). Everything is
- * written atomically: to a temporary name first, then renamed, so a crash or a bad input never
- * leaves a half-written file and never destroys what was there.
+ * written atomically (atomic-write.ts): to a temporary name first, then renamed, so a crash or a bad
+ * input never leaves a half-written output and never destroys what was there; and only over an
+ * output of the same kind (output-path.ts) unless forced.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeDirectoryAtomic, writeFileDurable } from './atomic-write.js';
 import {
   CHECKPOINT_JSON,
   CHECKPOINT_WEIGHTS,
@@ -15,58 +17,85 @@ import {
 import { parseCsv, type CsvOptions } from './csv.js';
 import type { Dataset } from './dataset.js';
 import { SngpError } from './errors.js';
+import { CHECKPOINT_OUTPUT } from './output-path.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 export * from './index.js';
+export * from './data-files.js';
+export {
+  type AtomicWriteOptions,
+  type Recovery,
+  recoverInterruptedWrite,
+  tempPathFor,
+  writeDirectoryAtomic,
+  writeFileAtomic,
+  writeFileDurable,
+} from './atomic-write.js';
+export {
+  CHECKPOINT_OUTPUT,
+  ONNX_MODEL_OUTPUT,
+  type OutputCheckOptions,
+  type OutputKind,
+  type OutputPlan,
+  type OutputState,
+  checkOutputPath,
+  describeEntries,
+} from './output-path.js';
+export { liveTemps, trackTemp, untrackTemp } from './temp-registry.js';
+export {
+  CLI_FORCE_HELP,
+  CLI_VERBOSE_HELP,
+  EXIT_CODES,
+  type CliErrorKind,
+  type CliRunOptions,
+  classifyCliError,
+  runCli,
+} from './cli-runner.js';
 
-function tempName(path: string): string {
-  return `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Write a file atomically (temp file in the same directory, then rename). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const tmp = tempName(path);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+/** Options of {@link writeCheckpoint}. */
+export interface WriteCheckpointOptions {
+  /** Replace whatever is at `dir` even if it is not a checkpoint directory (never the cwd, home or /). */
+  force?: boolean;
 }
 
 /**
  * Write a checkpoint directory atomically: build it beside the target, then swap it in. An
- * existing checkpoint at `dir` is replaced only once the new one is complete.
+ * existing checkpoint at `dir` is replaced only once the new one is complete; anything else at
+ * `dir` (other than an empty directory) is refused with an SngpError unless `force` is set.
  */
-export function writeCheckpoint(dir: string, ckpt: Checkpoint): void {
+export function writeCheckpoint(dir: string, ckpt: Checkpoint, opts: WriteCheckpointOptions = {}): void {
   validateCheckpointTensors(ckpt.config, ckpt.tensors);
+  const weights = encodeSafetensors(ckpt.tensors, { format: 'sngp-checkpoint' });
+  const json = JSON.stringify(ckpt.config, null, 2) + '\n';
+  writeDirectoryAtomic(
+    dir,
+    (tmp) => {
+      writeFileDurable(join(tmp, CHECKPOINT_WEIGHTS), weights);
+      writeFileDurable(join(tmp, CHECKPOINT_JSON), json);
+    },
+    { kind: CHECKPOINT_OUTPUT, force: opts.force },
+  );
+}
+
+/** Backups an interrupted directory swap left beside `dir` (restored by the next write). */
+function leftBackups(dir: string): string[] {
   const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = tempName(target);
   try {
-    mkdirSync(tmp);
-    writeFileSync(join(tmp, CHECKPOINT_WEIGHTS), encodeSafetensors(ckpt.tensors, { format: 'sngp-checkpoint' }));
-    writeFileSync(join(tmp, CHECKPOINT_JSON), JSON.stringify(ckpt.config, null, 2) + '\n');
-    if (existsSync(target)) {
-      const old = tempName(target);
-      renameSync(target, old);
-      renameSync(tmp, target);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, target);
-    }
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    return readdirSync(dirname(target))
+      .filter((n) => n.startsWith(`${basename(target)}.sngp-old-`))
+      .map((n) => join(dirname(target), n));
+  } catch {
+    return [];
   }
 }
 
 /** Read and validate a checkpoint directory; errors name the file and what is wrong. */
 export function readCheckpoint(dir: string): Checkpoint {
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new SngpError(`${dir}: checkpoint directory does not exist`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const backups = leftBackups(dir);
+    const hint = backups.length > 0 ? ` (an interrupted write left its previous contents in ${backups[0]}; writing the checkpoint again restores it)` : '';
+    throw new SngpError(`${dir}: checkpoint directory does not exist${hint}`);
+  }
   const jsonPath = join(dir, CHECKPOINT_JSON);
   const weightsPath = join(dir, CHECKPOINT_WEIGHTS);
   for (const p of [jsonPath, weightsPath]) if (!existsSync(p)) throw new SngpError(`${p}: file is missing`);

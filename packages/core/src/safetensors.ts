@@ -57,48 +57,93 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
   return out;
 }
 
-/** Parse safetensors bytes; `source` names the file in error messages. */
+/**
+ * Largest JSON header accepted: the reference implementation's limit (100 MB). A checkpoint's header
+ * is a few kB; a bigger length field is corruption, not a model.
+ */
+export const MAX_SAFETENSORS_HEADER_BYTES = 100_000_000;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parse safetensors bytes; `source` names the file in error messages. Everything the format
+ * requires is checked, so a corrupt file fails here with one line instead of yielding garbage
+ * tensors: a sane header length, a JSON object header, string-to-string `__metadata__`, known
+ * dtypes, shapes of non-negative integers, and integer `data_offsets` that, sorted, tile the data
+ * buffer exactly (no gap, no overlap, nothing left over).
+ */
 export function decodeSafetensors(
   bytes: Uint8Array,
   source = 'safetensors',
 ): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new SngpError(`${source}: truncated (${bytes.length} bytes, no header length)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
+  const headerLen64 = view.getBigUint64(0, true);
+  if (headerLen64 > BigInt(MAX_SAFETENSORS_HEADER_BYTES))
+    throw new SngpError(`${source}: header length ${headerLen64} exceeds the ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit (corrupt file?)`);
+  const headerLen = Number(headerLen64);
   if (8 + headerLen > bytes.length)
     throw new SngpError(`${source}: truncated (header says ${headerLen} bytes, file has ${bytes.length - 8})`);
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
     throw new SngpError(`${source}: invalid header JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header))
-    throw new SngpError(`${source}: header is not a JSON object`);
+  if (!isPlainObject(header)) throw new SngpError(`${source}: header is not a JSON object`);
   const dataStart = 8 + headerLen;
-  const tensors: Record<string, NamedTensor> = {};
+  const dataLength = bytes.length - dataStart;
+  const entries: { name: string; dtype: TensorDtype; shape: number[]; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!isPlainObject(raw)) throw new SngpError(`${source}: "__metadata__" must be an object of strings`);
+      for (const [k, v] of Object.entries(raw))
+        if (typeof v !== 'string') throw new SngpError(`${source}: "__metadata__" entry "${k}" is not a string`);
       metadata = raw as Record<string, string>;
       continue;
     }
-    const info = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    const dtype = info.dtype as TensorDtype;
-    if (!(dtype in BYTES)) throw new SngpError(`${source}: tensor "${name}" has unsupported dtype ${info.dtype}`);
-    if (!Array.isArray(info.shape) || !Array.isArray(info.data_offsets))
-      throw new SngpError(`${source}: tensor "${name}" lacks shape or data_offsets`);
-    const [begin, end] = info.data_offsets;
-    const size = info.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== size * BYTES[dtype])
-      throw new SngpError(`${source}: tensor "${name}" of shape [${info.shape}] has ${end - begin} bytes, expected ${size * BYTES[dtype]}`);
-    if (dataStart + end > bytes.length)
+    const where = `${source}: tensor "${name}"`;
+    if (!isPlainObject(raw)) throw new SngpError(`${where} is not an object`);
+    const { dtype, shape, data_offsets: offsets } = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype))
+      throw new SngpError(`${where} has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES).join(', ')})`);
+    if (!Array.isArray(shape) || !shape.every((v) => Number.isSafeInteger(v) && v >= 0))
+      throw new SngpError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((v) => Number.isSafeInteger(v) && v >= 0))
+      throw new SngpError(`${where}: data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
+    const [begin, end] = offsets as [number, number];
+    if (end < begin) throw new SngpError(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
+    if (end > dataLength)
       throw new SngpError(`${source}: truncated (tensor "${name}" ends at byte ${dataStart + end}, file has ${bytes.length})`);
+    // A shape with a huge product cannot match the (bounded) byte range: compare without overflow.
+    const size = (shape as number[]).reduce((a, b) => a * b, 1);
+    const expected = size * BYTES[dtype as TensorDtype];
+    if (end - begin !== expected)
+      throw new SngpError(`${where} of shape [${shape}] has ${end - begin} bytes, expected ${expected}`);
+    entries.push({ name, dtype: dtype as TensorDtype, shape: shape as number[], begin, end });
+  }
+  // The format requires the tensors to tile the data buffer: sorted by offset, each starts where the
+  // previous one ended and the last ends at the end of the file.
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const e of sorted) {
+    if (e.begin < cursor) throw new SngpError(`${source}: tensor "${e.name}" (bytes ${e.begin}-${e.end}) overlaps the tensor before it (ends at ${cursor})`);
+    if (e.begin > cursor) throw new SngpError(`${source}: ${e.begin - cursor} unused bytes before tensor "${e.name}" (data_offsets must be contiguous)`);
+    cursor = e.end;
+  }
+  if (cursor !== dataLength)
+    throw new SngpError(`${source}: ${dataLength - cursor} bytes after the last tensor (data_offsets must cover the data exactly)`);
+  // No prototype: a tensor named "__proto__" must stay a tensor, not become the object's prototype.
+  const tensors: Record<string, NamedTensor> = Object.create(null) as Record<string, NamedTensor>;
+  for (const { name, dtype, shape, begin, end } of entries) {
     // Copy so the tensor is aligned regardless of the header length of the file.
     const slice = bytes.slice(dataStart + begin, dataStart + end);
     const data =
       dtype === 'F32' ? new Float32Array(slice.buffer) : dtype === 'F64' ? new Float64Array(slice.buffer) : new Int32Array(slice.buffer);
-    tensors[name] = { dtype, shape: info.shape, data };
+    tensors[name] = { dtype, shape, data };
   }
   return { tensors, metadata };
 }

@@ -16,6 +16,7 @@ import {
   encodeSafetensors,
   tensor,
 } from '../src/index.js';
+import { checkpointTensorCount } from '../src/checkpoint.js';
 import { readCheckpoint, writeCheckpoint } from '../src/node.js';
 
 function fakeCheckpoint(method: CheckpointConfig['method'], seed = 0): Checkpoint {
@@ -85,6 +86,73 @@ describe('safetensors', () => {
   });
 });
 
+/** A safetensors file with a hand-written header (padded to 8 bytes) and `dataBytes` of data. */
+function rawSafetensors(header: unknown, dataBytes: number): Uint8Array {
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
+  const h = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + h.length + dataBytes);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  return out;
+}
+
+describe('safetensors validation (what the format requires)', () => {
+  const f32 = (shape: unknown, offsets: unknown) => ({ dtype: 'F32', shape, data_offsets: offsets });
+  const decode = (header: unknown, dataBytes: number) => () => decodeSafetensors(rawSafetensors(header, dataBytes), 'w.st');
+
+  it('accepts tensors in any header order as long as their offsets tile the data', () => {
+    const { tensors } = decodeSafetensors(rawSafetensors({ b: f32([2], [8, 16]), a: f32([2], [0, 8]), e: f32([0], [16, 16]) }, 16));
+    expect(Object.keys(tensors).sort()).toEqual(['a', 'b', 'e']);
+    expect(tensors.e.data.length).toBe(0);
+  });
+
+  it('refuses overlapping, gapped, uncovered and out-of-range offsets', () => {
+    expect(decode({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, 12)).toThrow(/w.st: tensor "b" \(bytes 4-12\) overlaps the tensor before it \(ends at 8\)/);
+    expect(decode({ a: f32([2], [0, 8]), b: f32([2], [0, 8]) }, 8)).toThrow(/overlaps/);
+    expect(decode({ a: f32([2], [4, 12]) }, 12)).toThrow(/w.st: 4 unused bytes before tensor "a"/);
+    expect(decode({ a: f32([2], [0, 8]) }, 12)).toThrow(/w.st: 4 bytes after the last tensor/);
+    expect(decode({ a: f32([2], [8, 0]) }, 8)).toThrow(/data_offsets \[8, 0\] end before they begin/);
+    expect(decode({ a: f32([2], [0, 8]) }, 4)).toThrow(/w.st: truncated \(tensor "a" ends/);
+  });
+
+  it('refuses negative, fractional or non-numeric offsets and shapes', () => {
+    expect(decode({ a: f32([2], [-8, 0]) }, 0)).toThrow(/tensor "a": data_offsets must be two non-negative integers, got \[-8,0\]/);
+    expect(decode({ a: f32([2], [0.5, 8.5]) }, 8)).toThrow(/data_offsets must be two non-negative integers/);
+    expect(decode({ a: f32([2], ['0', '8']) }, 8)).toThrow(/data_offsets must be two non-negative integers/);
+    expect(decode({ a: f32([2], [0, 8, 16]) }, 8)).toThrow(/data_offsets must be two non-negative integers/);
+    expect(decode({ a: f32([-2], [0, 8]) }, 8)).toThrow(/tensor "a": shape must be an array of non-negative integers, got \[-2\]/);
+    expect(decode({ a: f32([1.5, 2], [0, 12]) }, 12)).toThrow(/shape must be an array of non-negative integers/);
+    expect(decode({ a: f32('2', [0, 8]) }, 8)).toThrow(/shape must be an array of non-negative integers/);
+    expect(decode({ a: f32([2 ** 40, 2 ** 40], [0, 8]) }, 8)).toThrow(/of shape \[1099511627776,1099511627776\] has 8 bytes, expected 4\.8\d*e\+24/);
+    expect(decode({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4)).toThrow(/unsupported dtype "F16"/);
+    expect(decode({ a: 7 }, 0)).toThrow(/tensor "a" is not an object/);
+  });
+
+  it('refuses metadata that is not string to string, a non-object header and an absurd header length', () => {
+    expect(decode({ __metadata__: { k: 1 } }, 0)).toThrow(/"__metadata__" entry "k" is not a string/);
+    expect(decode({ __metadata__: ['a'] }, 0)).toThrow(/"__metadata__" must be an object of strings/);
+    expect(decode([1, 2], 0)).toThrow(/header is not a JSON object/);
+    const huge = new Uint8Array(16);
+    new DataView(huge.buffer).setBigUint64(0, 2n ** 63n, true);
+    expect(() => decodeSafetensors(huge, 'w.st')).toThrow(/w.st: header length 9223372036854775808 exceeds the 100000000-byte limit/);
+    const invalidUtf8 = rawSafetensors({}, 0);
+    invalidUtf8[8] = 0xff;
+    expect(() => decodeSafetensors(invalidUtf8, 'w.st')).toThrow(/w.st: invalid header JSON/);
+  });
+
+  it('keeps a tensor named "__proto__" as a tensor', () => {
+    const bytes = new TextEncoder().encode('{"__proto__":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}');
+    const out = new Uint8Array(8 + bytes.length + 4);
+    new DataView(out.buffer).setBigUint64(0, BigInt(bytes.length), true);
+    out.set(bytes, 8);
+    out.set([7, 0, 0, 0], 8 + bytes.length);
+    const { tensors } = decodeSafetensors(out);
+    expect(Object.keys(tensors)).toEqual(['__proto__']);
+    expect([...tensors['__proto__'].data]).toEqual([7]);
+  });
+});
+
 describe('checkpoint I/O', () => {
   it.each(['deterministic', 'sngp', 'mc-dropout', 'ensemble'] as const)('round-trips a %s checkpoint', (method) => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ck-')), 'model');
@@ -132,6 +200,30 @@ describe('checkpoint I/O', () => {
     expect(() => readCheckpoint(dir)).toThrow(/tensor "input.kernel" has shape \[2,4\], expected \[2,5\]/);
     expect(existsSync(join(dir, 'weights.safetensors'))).toBe(true);
   });
+
+  it('refuses corrupt layer and member counts before listing the tensors they imply', () => {
+    // Found by the fuzz stage: numLayers = 1e9 used to build a billion tensor names (a hang).
+    const dir = join(mkdtempSync(join(tmpdir(), 'ck-')), 'm');
+    for (const [method, field, value, needed] of [
+      ['sngp', 'numLayers', 1e9, 3e9 + 7],
+      ['ensemble', 'ensembleSize', 1e6, 1e6 * 8],
+    ] as const) {
+      writeCheckpoint(dir, fakeCheckpoint(method));
+      const cfg = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+      cfg.hyperParameters[field] = value;
+      writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(cfg));
+      expect(() => readCheckpoint(dir)).toThrow(new RegExp(`needs ${needed} tensors, the file has \\d+ \\(checkpoint.json does not match the weights\\)`));
+    }
+  });
+
+  it('counts the tensors of every method as the spec lists them', () => {
+    for (const method of ['deterministic', 'sngp', 'mc-dropout', 'ensemble'] as const)
+      for (const numLayers of [0, 1, 3])
+        for (const ensembleSize of [1, 4]) {
+          const hp = { ...DEFAULT_HYPER_PARAMETERS, inputDim: 2, numClasses: 2, numLayers, ensembleSize };
+          expect(checkpointTensorCount(method, hp), `${method} ${numLayers} ${ensembleSize}`).toBe(Object.keys(checkpointTensorSpec(method, hp)).length);
+        }
+  });
 });
 
 describe('model card', () => {
@@ -143,6 +235,49 @@ describe('model card', () => {
     const props = Object.fromEntries(encodeModelCard(card).map(({ key, value }) => [key, value]));
     expect(Object.keys(props).every((k) => k.startsWith('sngp.'))).toBe(true);
     expect(decodeModelCard(props)).toEqual(card);
+  });
+
+  describe('validates every field at load', () => {
+    const valid = encodeModelCard({
+      formatVersion: 1, method: 'mc-dropout', classes: ['a', 'b'], featureNames: ['x', 'y'],
+      meanFieldFactor: null, numSamples: 10, dropoutNoiseShape: [2, 16], graphProbs: false, trainingMetrics: { acc: 0.9 },
+    });
+    const props = (changes: Record<string, string | undefined>): Record<string, string> => {
+      const p: Record<string, string> = Object.fromEntries(valid.map(({ key, value }) => [key, value]));
+      for (const [k, v] of Object.entries(changes)) if (v === undefined) delete p[k]; else p[k] = v;
+      return p;
+    };
+    const cases: [string, Record<string, string | undefined>, RegExp][] = [
+      ['no classes', { 'sngp.classes': '[]' }, /m.onnx: model card key "sngp.classes" must be a JSON array of at least 2 unique strings, got \[\]; re-export/],
+      ['one class', { 'sngp.classes': '["a"]' }, /"sngp.classes" must be a JSON array of at least 2 unique strings, got \["a"\]/],
+      ['classes as a string', { 'sngp.classes': '"ab"' }, /"sngp.classes" must be .* got "ab"/],
+      ['duplicate classes', { 'sngp.classes': '["a","a"]' }, /"sngp.classes" must be a JSON array of at least 2 unique strings/],
+      ['numeric classes', { 'sngp.classes': '[0,1]' }, /"sngp.classes" must be/],
+      ['no feature names', { 'sngp.feature_names': '[]' }, /"sngp.feature_names" must be a JSON array of at least 1 unique string, got \[\]/],
+      ['duplicate feature names', { 'sngp.feature_names': '["x","x"]' }, /"sngp.feature_names" must be/],
+      ['feature names not JSON', { 'sngp.feature_names': '[x' }, /"sngp.feature_names" is not valid JSON/],
+      ['format version 2', { 'sngp.format_version': '2' }, /format version 2, this runtime reads 1/],
+      ['format version missing', { 'sngp.format_version': undefined }, /format version null, this runtime reads 1/],
+      ['zero samples', { 'sngp.num_samples': '0' }, /"sngp.num_samples" must be an integer in \[1, 100000\], got 0/],
+      ['fractional samples', { 'sngp.num_samples': '2.5' }, /"sngp.num_samples" must be an integer/],
+      ['huge samples', { 'sngp.num_samples': '1e9' }, /"sngp.num_samples" must be an integer in \[1, 100000\]/],
+      ['empty samples', { 'sngp.num_samples': '' }, /"sngp.num_samples" is not a finite number: ""/],
+      ['noise shape rank 3', { 'sngp.dropout_noise_shape': '[1,2,3]' }, /"sngp.dropout_noise_shape" must be \[numLayers >= 0, hiddenDim >= 1\]/],
+      ['noise width 0', { 'sngp.dropout_noise_shape': '[2,0]' }, /"sngp.dropout_noise_shape" must be/],
+      ['negative layers', { 'sngp.dropout_noise_shape': '[-1,4]' }, /"sngp.dropout_noise_shape" must be/],
+      ['noise too large', { 'sngp.dropout_noise_shape': '[1000,100000]' }, /asks for 1000000000 dropout noise values per call/],
+      ['graph_probs not boolean', { 'sngp.graph_probs': 'yes' }, /"sngp.graph_probs" must be "true" or "false", got "yes"/],
+      ['metrics not numbers', { 'sngp.training_metrics': '{"acc":"high"}' }, /"sngp.training_metrics" must be a JSON object of finite numbers/],
+      ['mean-field factor Infinity', { 'sngp.mean_field_factor': 'Infinity' }, /"sngp.mean_field_factor" is not a finite number: "Infinity"/],
+      ['unknown method', { 'sngp.method': 'bayes' }, /unknown method "bayes" in model card \(expected one of: deterministic, sngp, mc-dropout, ensemble\)/],
+    ];
+    it.each(cases)('%s', (_name, changes, pattern) => {
+      expect(() => decodeModelCard(props(changes), 'm.onnx')).toThrow(pattern);
+    });
+    it('accepts the valid card and an MC dropout net without residual blocks', () => {
+      expect(decodeModelCard(props({})).numSamples).toBe(10);
+      expect(decodeModelCard(props({ 'sngp.dropout_noise_shape': '[0,16]' })).dropoutNoiseShape).toEqual([0, 16]);
+    });
   });
 
   it('rejects models that are not ours or incomplete', () => {

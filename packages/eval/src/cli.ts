@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * sngp-eval <model.onnx ...> --data moons|<file.csv> [--label-column c] [--out report-dir]
- *           [--device d] [--latency-runs n] [--json]
+ *           [--device d] [--latency-runs n] [--json] [--force] [--verbose]
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { SngpError } from '@sngp/core';
+import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import { parseDevice } from './load.js';
 import { formatTextTable, metricsTable } from './report.js';
 import { runEvaluation } from './run.js';
@@ -16,6 +16,8 @@ interface CliOptions {
   device?: string;
   latencyRuns: number;
   json?: boolean;
+  force?: boolean;
+  verbose?: boolean;
 }
 
 function positiveInt(v: string): number {
@@ -30,13 +32,15 @@ async function main(argv: string[]): Promise<void> {
     .argument('<models...>', 'exported .onnx model files')
     .requiredOption('--data <moons|file.csv>', '"moons" (test, OOD and grid sets) or a labelled CSV file')
     .option('--label-column <name>', 'label column of the CSV (default: the last column)')
-    .option('--out <dir>', 'write a report folder (index.html, README.md, figures/, metrics.json)')
+    .option('--out <dir>', 'write a report folder (index.html, README.md, figures/, metrics.json); replaces only a report folder of ours, see --force')
     .option('--device <device>', 'auto | cpu | cuda | webgpu | wasm (runtime default: auto)')
     .option('--latency-runs <n>', 'timed runs over 10,000 rows (median reported)', positiveInt, 5)
     .option('--json', 'print metrics.json to stdout instead of a table')
-    .showHelpAfterError()
-    .configureOutput({ outputError: (s, write) => write(`error: ${s.replace(/^error: /, '').trim()}\n`) })
-    .exitOverride();
+    .option('--force', CLI_FORCE_HELP)
+    .option('--verbose', CLI_VERBOSE_HELP)
+    // Errors go through runCli: commander throws instead of exiting and prints nothing itself.
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
   program.parse(argv);
   const o = program.opts<CliOptions>();
   const device = o.device === undefined ? undefined : parseDevice(o.device);
@@ -45,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
     data: o.data,
     labelColumn: o.labelColumn,
     out: o.out,
+    force: o.force === true,
     device,
     latencyRuns: o.latencyRuns,
     log: (m) => process.stderr.write(`sngp-eval: ${m}\n`),
@@ -56,16 +61,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv).catch((e: unknown) => {
-  const err = e as { code?: string; exitCode?: number; message?: string; name?: string };
-  if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
-    // commander already printed its message (help, version or a usage error).
-    process.exit(err.exitCode ?? 1);
-  }
-  if (e instanceof SngpError || err.name === 'SngpError') {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`error: internal error: ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(2);
-});
+void runCli('sngp-eval', main);

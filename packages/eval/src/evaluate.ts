@@ -92,23 +92,3 @@ export function cornerProbabilities(grid: { size: number; probs: Float32Array },
   const n = grid.size;
   return [0, n - 1, n * (n - 1), n * n - 1].map((i) => grid.probs[i * k]);
 }
-
-/**
- * Surfaces over the grid: p(class 0), and the predictive uncertainty shown in the figures,
- * p(1 - p) for two classes (as the tutorial plots) and 1 - max_k p otherwise.
- */
-export function gridSurfaces(probs: Float32Array, k: number): { p0: Float32Array; uncertainty: Float32Array } {
-  const n = probs.length / k;
-  const p0 = new Float32Array(n);
-  const uncertainty = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    p0[i] = probs[i * k];
-    if (k === 2) uncertainty[i] = probs[i * k] * (1 - probs[i * k]);
-    else {
-      let max = 0;
-      for (let j = 0; j < k; j++) max = Math.max(max, probs[i * k + j]);
-      uncertainty[i] = 1 - max;
-    }
-  }
-  return { p0, uncertainty };
-}

@@ -3,11 +3,10 @@
  * rasterised by resvg: per method the class-probability and predictive-uncertainty surfaces over
  * the grid with training and OOD points on top, and an overview of all methods.
  */
-import type { Dataset } from '@sngp/core';
+import { type Dataset, gridSurfaces, maxPlotUncertainty } from '@sngp/core';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { gridSurfaces } from './evaluate.js';
 
 export interface SurfaceInput {
   /** Panel title prefix, e.g. the method. */
@@ -63,12 +62,12 @@ interface PanelOptions {
 }
 
 function panel(input: SurfaceInput, kind: 'probability' | 'uncertainty', o: PanelOptions): Record<string, unknown> {
-  const { p0, uncertainty } = gridSurfaces(input.probs, input.numClasses);
+  const { probability, uncertainty } = gridSurfaces(input.probs, input.numClasses);
   const binary = input.numClasses === 2;
   const isProb = kind === 'probability';
-  const values = isProb ? p0 : uncertainty;
+  const values = isProb ? probability : uncertainty;
   const colorTitle = isProb ? 'p(class 0)' : binary ? 'p(1 - p)' : '1 - max p';
-  const domain = isProb ? [0, 1] : [0, binary ? 0.25 : 1 - 1 / input.numClasses];
+  const domain = [0, isProb ? 1 : maxPlotUncertainty(input.numClasses)];
   const colorLegend = o.showColorLegend ? { type: 'gradient', title: colorTitle, gradientLength: o.height - 20, format: '.2f' } : null;
   const axis = (title: string) => ({ title, grid: false, tickCount: 7 });
   const xEnc = { field: 'x', type: 'quantitative', scale: { domain: [...input.xRange], nice: false, zero: false }, axis: axis('x') };

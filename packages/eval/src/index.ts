@@ -15,7 +15,6 @@ export {
   measureLatency,
   evaluateModel,
   cornerProbabilities,
-  gridSurfaces,
   type EvaluateOptions,
 } from './evaluate.js';
 export { type SurfaceInput, methodFigureSpec, overviewFigureSpec, renderSvg, svgToPng, renderPng } from './figures.js';
@@ -34,4 +33,3 @@ export {
 } from './report.js';
 export { type RunOptions, type RunResult, runEvaluation } from './run.js';
 export { loadEvalModel, parseDevice } from './load.js';
-export { PROBE_POINTS, probeModel, type ProbeRecord } from './probes.js';

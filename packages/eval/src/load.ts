@@ -1,14 +1,13 @@
 /** Loading models through @sngp/runtime, with errors that name the file. */
 import { existsSync, statSync } from 'node:fs';
 import { SngpError } from '@sngp/core';
-import { loadModel, type Device } from '@sngp/runtime';
+import { DEVICES, loadModel, type Device } from '@sngp/runtime';
 import type { EvalModel } from './types.js';
 
-export const DEVICE_CHOICES = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'] as const;
-
+/** A device name as the runtime knows it (`DEVICES`); errors name the `--device` flag. */
 export function parseDevice(s: string): Device {
-  if (!(DEVICE_CHOICES as readonly string[]).includes(s))
-    throw new SngpError(`--device: unknown device "${s}" (expected one of: ${DEVICE_CHOICES.join(', ')})`);
+  if (!(DEVICES as readonly string[]).includes(s))
+    throw new SngpError(`--device: unknown device "${s}" (expected one of: ${DEVICES.join(', ')})`);
   return s as Device;
 }
 

@@ -1,11 +1,14 @@
 /**
  * The report folder: `index.html` and `README.md` (metrics table + figures), `figures/*.png`,
- * `metrics.json`. Figures are rendered in memory first; every file is written atomically, and
- * metrics.json last, so a report with a metrics.json is complete.
+ * `metrics.json`. Figures are rendered in memory first, then the whole folder is built under a
+ * temporary name beside `--out` and swapped in, so `--out` always holds a complete report. Its
+ * `metrics.json` (`"format": "sngp-eval-report"`) marks the folder as ours: only such a folder is
+ * replaced (unless forced).
  */
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { writeFileAtomic } from '@sngp/core/node';
+import { dirname, join } from 'node:path';
+import { type OutputKind, describeEntries, writeDirectoryAtomic, writeFileDurable } from '@sngp/core/node';
 import type { GridSpec, EvalData } from './data.js';
 import { cornerProbabilities } from './evaluate.js';
 import { methodFigureSpec, overviewFigureSpec, renderPng, type SurfaceInput } from './figures.js';
@@ -165,9 +168,50 @@ function surfaceInput(r: ModelResult, grid: GridSpec, data: EvalData): SurfaceIn
 export interface WriteReportOptions {
   /** Called before each figure is rendered (progress display). */
   onFigure?: (name: string) => void;
+  /** Replace an existing `outDir` even if it is not a report folder of ours. */
+  force?: boolean;
 }
 
-/** Render the figures (two-dimensional grid data only) and write the report folder. */
+/** The files of a report folder; `timings.json` is added by the main job (`npm start`). */
+const REPORT_ENTRIES = new Set(['index.html', 'README.md', 'metrics.json', 'figures', 'timings.json']);
+
+/** Why `dir` is not a report folder written by sngp-eval, or null if it is one. */
+function recogniseReport(dir: string): string | null {
+  if (!statSync(dir).isDirectory()) return 'it is a file';
+  let format: unknown;
+  try {
+    format = (JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { format?: unknown } | null)?.format;
+  } catch {
+    return 'it has no readable metrics.json';
+  }
+  if (format !== REPORT_FORMAT) return `its metrics.json has no "format": "${REPORT_FORMAT}"`;
+  const others = readdirSync(dir).filter((e) => !REPORT_ENTRIES.has(e));
+  if (others.length > 0) return `it also holds ${describeEntries(others)}`;
+  let figures: string[] = [];
+  try {
+    figures = readdirSync(join(dir, 'figures'));
+  } catch {
+    // no figures (CSV data)
+  }
+  const notPng = figures.filter((f) => !f.endsWith('.png'));
+  if (notPng.length > 0) return `its figures/ also holds ${describeEntries(notPng)}`;
+  return null;
+}
+
+/** A report folder written by sngp-eval (recognised by its metrics.json). */
+export const REPORT_OUTPUT: OutputKind = {
+  noun: 'report folder',
+  writer: 'sngp-eval',
+  directory: true,
+  example: 'report',
+  recognise: recogniseReport,
+};
+
+/**
+ * Render the figures (two-dimensional grid data only) and write the report folder atomically. An
+ * existing `outDir` is replaced only if it is empty or a report folder of ours (else an SngpError),
+ * unless `opts.force`.
+ */
 export async function writeReport(outDir: string, results: ModelResult[], data: EvalData, opts: WriteReportOptions = {}): Promise<ReportJson> {
   const pngs = new Map<string, Uint8Array>();
   const figures = new Map<string, string>();
@@ -186,10 +230,20 @@ export async function writeReport(outDir: string, results: ModelResult[], data: 
     pngs.set(overview, await renderPng(overviewFigureSpec(withGrid.map((r) => surfaceInput(r, grid, data)))));
   }
   const report = buildReportJson(results, data.name, figures, overview);
-  for (const [file, png] of pngs) writeFileAtomic(join(outDir, file), png);
-  writeFileAtomic(join(outDir, 'index.html'), renderHtml(report));
-  writeFileAtomic(join(outDir, 'README.md'), renderMarkdown(report));
-  writeFileAtomic(join(outDir, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
+  const files = new Map<string, string | Uint8Array>(pngs);
+  files.set('index.html', renderHtml(report));
+  files.set('README.md', renderMarkdown(report));
+  files.set('metrics.json', JSON.stringify(report, null, 2) + '\n');
+  writeDirectoryAtomic(
+    outDir,
+    (tmp) => {
+      for (const [file, bytes] of files) {
+        mkdirSync(dirname(join(tmp, file)), { recursive: true });
+        writeFileDurable(join(tmp, file), bytes);
+      }
+    },
+    { kind: REPORT_OUTPUT, force: opts.force },
+  );
   return report;
 }
 

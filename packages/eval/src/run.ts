@@ -1,11 +1,12 @@
 /** The evaluation run behind the CLI and the main job: load, evaluate, report. */
 import { basename, extname } from 'node:path';
 import { SngpError } from '@sngp/core';
+import { checkOutputPath } from '@sngp/core/node';
 import type { Device } from '@sngp/runtime';
 import { csvData, moonsData, type EvalData } from './data.js';
 import { evaluateModel } from './evaluate.js';
 import { loadEvalModel } from './load.js';
-import { writeReport, type ReportJson, buildReportJson } from './report.js';
+import { REPORT_OUTPUT, writeReport, type ReportJson, buildReportJson } from './report.js';
 import type { EvalModel, ModelResult } from './types.js';
 
 export interface RunOptions {
@@ -13,8 +14,10 @@ export interface RunOptions {
   /** 'moons' or a CSV path. */
   data: string;
   labelColumn?: string;
-  /** Report folder; no report is written when absent. */
+  /** Report folder; no report is written when absent. Only a report folder of ours is replaced. */
   out?: string;
+  /** Replace an existing `out` even if it is not a report folder of ours (never /, home, cwd or an input). */
+  force?: boolean;
   device?: Device;
   latencyRuns?: number;
   /** Progress lines (stage, timing). */
@@ -41,6 +44,9 @@ export async function runEvaluation(opts: RunOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   if (opts.models.length === 0) throw new SngpError('no model files given');
+  // Before loading anything: a refused or unwritable --out fails at once, not after the evaluation.
+  if (opts.out)
+    checkOutputPath(opts.out, REPORT_OUTPUT, { force: opts.force, inputs: [...opts.models, ...(opts.data === 'moons' ? [] : [opts.data])] });
   const loaded: { file: string; model: EvalModel }[] = [];
   try {
     // Load (and so validate) every model before spending time on any evaluation.
@@ -63,7 +69,7 @@ export async function runEvaluation(opts: RunOptions): Promise<RunResult> {
     let report: ReportJson;
     if (opts.out) {
       const t0 = performance.now();
-      report = await writeReport(opts.out, results, dataForReport, { onFigure: (n) => log(`rendering figure ${n}`) });
+      report = await writeReport(opts.out, results, dataForReport, { onFigure: (n) => log(`rendering figure ${n}`), force: opts.force });
       log(`wrote report ${opts.out} in ${secs(t0)}`);
     } else report = buildReportJson(results, dataForReport.name, new Map(), null);
     return { results, report };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { accuracy, SngpError } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
 import { alignFeatures, csvData, LATENCY_ROWS, moonsData, tileRows } from '../src/data.js';
-import { classificationMetrics, cornerProbabilities, evaluateModel, gridSurfaces, median, oodMetrics } from '../src/evaluate.js';
+import { classificationMetrics, cornerProbabilities, evaluateModel, median, oodMetrics } from '../src/evaluate.js';
 import { fakeModel } from './fake-model.js';
 
 describe('classificationMetrics', () => {
@@ -34,15 +34,6 @@ describe('oodMetrics', () => {
 });
 
 describe('grid helpers', () => {
-  it('computes p(1-p) for two classes and 1 - max p otherwise', () => {
-    const two = gridSurfaces(new Float32Array([0.5, 0.5, 0.9, 0.1]), 2);
-    expect(Array.from(two.p0)).toEqual([0.5, Math.fround(0.9)]);
-    expect(two.uncertainty[0]).toBeCloseTo(0.25, 6);
-    expect(two.uncertainty[1]).toBeCloseTo(0.09, 6);
-    const three = gridSurfaces(new Float32Array([0.2, 0.5, 0.3]), 3);
-    expect(three.uncertainty[0]).toBeCloseTo(0.5, 6);
-  });
-
   it('reads the four corners of a row-major grid', () => {
     const size = 3;
     const probs = new Float32Array(size * size * 2);

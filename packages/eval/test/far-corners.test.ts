@@ -1,26 +1,22 @@
 /**
  * The issue's behavioural check, on models trained with the default settings (100 epochs, the
- * tutorial's hyper-parameters; one training run per method for the whole file): far from the data,
+ * tutorial's hyper-parameters: the main job's models, shared by the suite): far from the data,
  * at the grid's corners, SNGP says "don't know" (p near 0.5) while the deterministic ResNet stays
  * confident; and SNGP detects the OOD cluster better.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { moonsData } from '../src/data.js';
 import { cornerProbabilities, evaluateModel } from '../src/evaluate.js';
 import { loadEvalModel } from '../src/load.js';
 import type { ModelResult } from '../src/types.js';
-import { trainAndExport } from './helpers.js';
+import { pipelineModel } from './helpers.js';
 
 const results: Record<string, ModelResult> = {};
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sngp-far-corners-'));
   const data = moonsData();
   for (const method of ['sngp', 'deterministic']) {
-    const file = trainAndExport(dir, method); // defaults: no epoch or size overrides
+    const file = pipelineModel(method);
     const model = await loadEvalModel(file, 'cpu', () => {});
     try {
       results[method] = await evaluateModel(model, data, { file, latencyRuns: 1 });

@@ -1,12 +1,10 @@
-/** Helpers for tests that drive the real CLIs (train -> export -> sngp-eval). */
+/** Helpers for tests that drive the sngp-eval CLI over the main job's models. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const EVAL_CLI = resolve(__dirname, '../dist/cli.js');
-const TRAIN_CLI = join(ROOT, 'packages/train/dist/cli.js');
-const EXPORT_CLI = join(ROOT, 'packages/export/dist/cli.js');
 
 export interface Run {
   status: number | null;
@@ -20,15 +18,14 @@ export function node(script: string, args: string[], timeout = 600_000): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Train with the train CLI and export with the export CLI; returns the .onnx path. */
-export function trainAndExport(dir: string, method: string, extra: string[] = []): string {
-  const ckpt = join(dir, method);
-  const t = node(TRAIN_CLI, ['--method', method, '--data', 'moons', '--out', ckpt, '--quiet', ...extra]);
-  if (t.status !== 0) throw new Error(`train ${method} failed: ${t.stderr}`);
-  const onnx = join(dir, `${method}.onnx`);
-  const e = node(EXPORT_CLI, [ckpt, '--out', onnx]);
-  if (e.status !== 0) throw new Error(`export ${method} failed: ${e.stderr}`);
-  return onnx;
+/**
+ * An exported model of the main job (100 epochs, default settings), the suite's shared fixture:
+ * turbo runs `@sngp/pipeline#export` before this package's tests.
+ */
+export function pipelineModel(method: string): string {
+  const file = join(ROOT, 'artifacts', 'models', `${method}.onnx`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npx turbo run export --filter=@sngp/pipeline\` first`);
+  return file;
 }
 
 export function evalCli(args: string[]): Run {

@@ -39,9 +39,8 @@ export interface GpWeights {
   ridge: number;
   /** Sigma = ridge * P^-1, float64 [M, M]. */
   covariance: Float64Array;
-  /** Cholesky factor of P (+ jitter), float64 [M, M] lower triangular. */
+  /** Cholesky factor of P, float64 [M, M] lower triangular. */
   choleskyFactor: Float64Array;
-  jitter: number;
   precisionAsymmetry: number;
 }
 
@@ -125,8 +124,7 @@ export function bakeCheckpoint(ckpt: Checkpoint): BakedModel {
       });
       const m = hp.numRandomFeatures;
       const precision = t('gp.precision');
-      const post = posteriorCovariance(precision, m, hp.ridge);
-      if (post.jitter > 0) warnings.push(`gp.precision is not positive definite: added jitter ${post.jitter.toExponential(2)} to its diagonal`);
+      const post = posteriorCovariance(precision, m, hp.ridge, 'weights.safetensors: tensor "gp.precision"');
       const gp: GpWeights = {
         m,
         rffKernel: t('gp.rff_kernel') as Float32Array,
@@ -136,7 +134,6 @@ export function bakeCheckpoint(ckpt: Checkpoint): BakedModel {
         ridge: hp.ridge,
         covariance: post.covariance,
         choleskyFactor: post.l,
-        jitter: post.jitter,
         precisionAsymmetry: asymmetry(precision, m),
       };
       return { config, hp, nets: [net], gp, spectral, warnings };

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-import { existsSync, statSync } from 'node:fs';
-import { readCheckpoint, SngpError, writeFileAtomic } from '@sngp/core/node';
+/** `sngp-export`: checkpoint directory -> verified ONNX model. */
+import {
+  CLI_FORCE_HELP,
+  CLI_VERBOSE_HELP,
+  ONNX_MODEL_OUTPUT,
+  checkOutputPath,
+  readCheckpoint,
+  runCli,
+  SngpError,
+  writeFileAtomic,
+} from '@sngp/core/node';
 import { Command } from 'commander';
 import { exportModel, type ExportReport } from './export.js';
 import { TOLERANCES, verifyModel, type VerifyReport } from './verify.js';
@@ -10,6 +19,8 @@ interface CliOptions {
   verify: boolean;
   meanFieldProbs: boolean;
   json: boolean;
+  force?: boolean;
+  verbose?: boolean;
 }
 
 function fmt(x: number): string {
@@ -26,7 +37,7 @@ function describe(report: ExportReport, verify: VerifyReport | null, out: string
     lines.push(`  spectral norm of the stored kernels (baked divisor in parentheses): ` +
       report.spectral.map((s) => `${s.sigma.toPrecision(6)}${s.scale > 1 ? ` (/${s.scale.toPrecision(8)})` : ''}`).join(', '));
   if (report.posterior)
-    lines.push(`  posterior: M = ${report.posterior.numRandomFeatures}, ridge ${report.posterior.ridge}, jitter ${report.posterior.jitter}`);
+    lines.push(`  posterior: M = ${report.posterior.numRandomFeatures}, ridge ${report.posterior.ridge}, precision checked (symmetric, eigenvalues >= ridge)`);
   if (verify) {
     lines.push(`verification with onnxruntime-node over ${verify.points}${verify.samples ? `, ${verify.samples} samples` : ''}:`);
     lines.push(`  max |logits diff| ${fmt(verify.maxLogitsDiff)} (tolerance ${TOLERANCES.logits})`);
@@ -40,14 +51,15 @@ function describe(report: ExportReport, verify: VerifyReport | null, out: string
 }
 
 async function run(dir: string, opts: CliOptions): Promise<void> {
-  if (existsSync(opts.out) && statSync(opts.out).isDirectory())
-    throw new SngpError(`--out ${opts.out}: is a directory, expected a file path such as model.onnx`);
+  // Before any work: --out must be free, empty or a model of ours, not the checkpoint, and writable.
+  const force = opts.force === true;
+  checkOutputPath(opts.out, ONNX_MODEL_OUTPUT, { force, inputs: [dir] });
   const ckpt = readCheckpoint(dir);
   const { bytes, baked, report } = exportModel(ckpt, { meanFieldProbs: opts.meanFieldProbs });
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
   const verify = opts.verify ? await verifyModel(bytes, baked) : null;
   // Only a verified model is written, atomically, so a failure never clobbers an existing file.
-  if (!verify || verify.passed) writeFileAtomic(opts.out, bytes);
+  if (!verify || verify.passed) writeFileAtomic(opts.out, bytes, { kind: ONNX_MODEL_OUTPUT, force });
   if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, written: !verify || verify.passed, export: report, verification: verify }, null, 2) + '\n');
   else process.stdout.write(describe(report, verify, opts.out) + '\n');
   if (verify && !verify.passed) throw new SngpError(`verification failed, nothing written: ${verify.failures.join('; ')}`);
@@ -57,17 +69,17 @@ const program = new Command()
   .name('sngp-export')
   .description('Export an SNGP toolkit checkpoint to ONNX (opset 17) and verify it against a float64 reference.')
   .argument('<checkpoint-dir>', 'checkpoint directory (checkpoint.json + weights.safetensors)')
-  .requiredOption('-o, --out <file>', 'output .onnx file (written atomically)')
+  .requiredOption('-o, --out <file>', 'output .onnx file (atomically; an existing file is replaced only if it is a model of ours, see --force)')
   .option('--no-verify', 'skip running the model with onnxruntime-node against the float64 reference')
   .option('--mean-field-probs', 'SNGP: also output mean-field probs [N, K] (for generic ONNX servers)', false)
   .option('--json', 'print the export and verification report as JSON', false)
-  .showHelpAfterError()
+  .option('--force', CLI_FORCE_HELP)
+  .option('--verbose', CLI_VERBOSE_HELP)
+  // Errors go through runCli: commander throws instead of exiting and prints nothing itself.
+  .exitOverride()
+  .configureOutput({ outputError: () => {} })
   .action(async (dir: string, opts: CliOptions) => run(dir, opts));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof SngpError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(1);
-  }
-  throw e;
+void runCli('sngp-export', async (argv) => {
+  await program.parseAsync(argv);
 });

@@ -29,8 +29,8 @@ export interface ExportReport {
   card: ModelCard;
   /** SNGP: per-block spectral norms of the stored kernels and the divisor baked in. */
   spectral?: SpectralReport[];
-  /** SNGP: posterior facts. */
-  posterior?: { numRandomFeatures: number; ridge: number; jitter: number; precisionAsymmetry: number };
+  /** SNGP: posterior facts (the precision was checked: symmetric, every eigenvalue >= ridge). */
+  posterior?: { numRandomFeatures: number; ridge: number; precisionAsymmetry: number };
   warnings: string[];
 }
 
@@ -85,7 +85,7 @@ export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportR
     outputs: graph.output.map((o) => o.name),
     card,
     ...(baked.spectral ? { spectral: baked.spectral } : {}),
-    ...(gp ? { posterior: { numRandomFeatures: gp.m, ridge: gp.ridge, jitter: gp.jitter, precisionAsymmetry: gp.precisionAsymmetry } } : {}),
+    ...(gp ? { posterior: { numRandomFeatures: gp.m, ridge: gp.ridge, precisionAsymmetry: gp.precisionAsymmetry } } : {}),
     warnings,
   };
   return { bytes, model, baked, report };

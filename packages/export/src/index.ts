@@ -7,11 +7,17 @@ export {
   TOLERANCES,
   type VerifyOptions,
   type VerifyReport,
-  type OrtLike,
-  type OrtSessionLike,
-  type OrtTensorLike,
 } from './verify.js';
-export { cholesky, posteriorCovariance, type CholeskyResult, type Posterior } from './posterior.js';
+export {
+  cholesky,
+  posteriorCovariance,
+  validatePrecision,
+  eigenvalueTolerance,
+  SYMMETRY_TOLERANCE,
+  ROUNDING_TOLERANCE,
+  type CholeskyResult,
+  type Posterior,
+} from './posterior.js';
 export { modelCardFor } from './model-card.js';
 export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';
 export { GraphBuilder, type Dim } from './graph-builder.js';

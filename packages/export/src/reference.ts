@@ -149,7 +149,8 @@ function gpVariance(gp: GpWeights, phi: Float64Array, n: number): Float64Array {
     for (let r = 0; r < b; r++) {
       let s = 0;
       for (let i = 0; i < m; i++) s += zs[r][i] ** 2;
-      out[r0 + r] = ridge * s;
+      // Non-negative by construction; the max mirrors the graph's clamp (Relu) of the variance at 0.
+      out[r0 + r] = Math.max(ridge * s, 0);
     }
   }
   return out;

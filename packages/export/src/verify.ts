@@ -1,29 +1,19 @@
-import { type Checkpoint, type CheckpointConfig, ONNX_NAMES, Rng, SngpError, twoMoons } from '@sngp/core';
+import { type Checkpoint, type CheckpointConfig, DEFAULT_NOISE_SEED, ONNX_NAMES, Rng, SngpError, dropoutNoise, twoMoons } from '@sngp/core';
+import { type Device, type FloatTensor, loadModel } from '@sngp/runtime';
 import { bakeCheckpoint, type BakedModel } from './baked-weights.js';
 import { referenceForward } from './reference.js';
-
-/** The part of the onnxruntime API (same in onnxruntime-node and onnxruntime-web) verification uses. */
-export interface OrtTensorLike {
-  readonly data: unknown;
-  readonly dims: readonly number[];
-}
-export interface OrtSessionLike {
-  run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
-  release?(): Promise<void>;
-}
-export interface OrtLike {
-  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSessionLike> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
-}
 
 export const TOLERANCES = { logits: 1e-4, varianceRel: 1e-3, probs: 1e-4 } as const;
 
 export interface VerifyOptions {
-  /** onnxruntime module to run the model with (default: onnxruntime-node). */
-  ort?: OrtLike;
+  /**
+   * Runtime device to run the exported model on (default 'cpu': onnxruntime-node's CPU provider;
+   * 'wasm' runs onnxruntime-web's engine, as browsers do). No fallback: the device must open.
+   */
+  device?: Device;
   /** Points to evaluate [n * inputDim]; default: two-moons grid + OOD set (or Gaussian points if inputDim != 2). */
   points?: { x: Float32Array; n: number; label: string };
-  /** Seed of the MC dropout noise. */
+  /** Seed of the MC dropout noise (default: the runtime's, `DEFAULT_NOISE_SEED`). */
   seed?: number;
 }
 
@@ -75,12 +65,8 @@ function maxRelDiff(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   return got.length === ref.length ? m : Infinity;
 }
 
-async function defaultOrt(): Promise<OrtLike> {
-  return (await import('onnxruntime-node')) as unknown as OrtLike;
-}
-
 /**
- * Run the exported model with onnxruntime and compare with the float64 reference: logits within
+ * Run the exported model through @sngp/runtime (onnxruntime) and compare with the float64 reference: logits within
  * 1e-4, SNGP variance within 1e-3 relative, probs within 1e-4.
  */
 export async function verifyModel(bytes: Uint8Array, source: Checkpoint | BakedModel, opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -88,26 +74,21 @@ export async function verifyModel(bytes: Uint8Array, source: Checkpoint | BakedM
   const { method } = model.config;
   const { numLayers: layers, hiddenDim: h } = model.hp;
   const pts = opts.points ?? verificationPoints(model.config);
-  const ort = opts.ort ?? (await defaultOrt());
-
-  const feeds: Record<string, OrtTensorLike> = {
-    [ONNX_NAMES.features]: new ort.Tensor('float32', pts.x, [pts.n, model.hp.inputDim]),
-  };
+  const feeds: Record<string, FloatTensor> = { [ONNX_NAMES.features]: { data: pts.x, dims: [pts.n, model.hp.inputDim] } };
   let noise: Float32Array | undefined;
   if (method === 'mc-dropout') {
-    const t = model.hp.mcSamples;
-    noise = new Rng(opts.seed ?? 1234).fillUniform(new Float32Array(t * layers * h));
-    feeds[ONNX_NAMES.dropoutNoise] = new ort.Tensor('float32', noise, [t, layers, h]);
+    feeds[ONNX_NAMES.dropoutNoise] = dropoutNoise(model.hp.mcSamples, [layers, h], opts.seed ?? DEFAULT_NOISE_SEED);
+    noise = feeds[ONNX_NAMES.dropoutNoise].data;
   }
   let t0 = performance.now();
-  let session: OrtSessionLike;
+  // Through the runtime users run: its loader also checks the model card against the graph.
+  const runtime = await loadModel(bytes, { device: opts.device ?? 'cpu', strict: true });
+  let out: Record<string, FloatTensor>;
   try {
-    session = await ort.InferenceSession.create(bytes);
-  } catch (e) {
-    throw new SngpError(`onnxruntime could not load the exported model: ${(e as Error).message}`);
+    out = await runtime.runGraph(feeds);
+  } finally {
+    await runtime.dispose();
   }
-  const out = await session.run(feeds);
-  await session.release?.();
   const onnxSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const ref = referenceForward(model, pts.x, pts.n, { noise });
@@ -117,7 +98,7 @@ export async function verifyModel(bytes: Uint8Array, source: Checkpoint | BakedM
   const data = (name: string): Float32Array => {
     const v = out[name];
     if (!v) throw new SngpError(`exported model has no output "${name}"`);
-    return v.data as Float32Array;
+    return v.data;
   };
   const shapeOk = (name: string, want: number[]) => {
     const got = out[name].dims;

@@ -1,11 +1,15 @@
-/** The sngp-export CLI: success path, --help, and bad input that must never write or clobber output. */
-import { existsSync, readdirSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
+/**
+ * The sngp-export CLI: success path, --help, bad input that must never write or clobber output, and
+ * the output path rules (only a model of ours is replaced; never the checkpoint's own files).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, tensor } from '@sngp/core';
 import { EXPORT_CLI, runCli, tempDir, writeRandomCheckpoint } from './fixtures.js';
 
-const SENTINEL = 'previous model, must survive a failed export\n';
+/** A previous model of ours (exported in beforeAll): a failed export must leave it byte-identical. */
+let previousModel: Buffer;
 
 /** Each case damages a fresh valid checkpoint in a different way. */
 const BAD: { name: string; damage: (dir: string) => string; message: RegExp }[] = [
@@ -77,6 +81,10 @@ const BAD: { name: string; damage: (dir: string) => string; message: RegExp }[] 
 describe('sngp-export CLI', () => {
   beforeAll(() => {
     if (!existsSync(EXPORT_CLI)) throw new Error(`build first: ${EXPORT_CLI} is missing (npx tsup)`);
+    const out = join(tempDir(), 'previous.onnx');
+    const r = runCli(EXPORT_CLI, [writeRandomCheckpoint('deterministic'), '--out', out, '--no-verify']);
+    if (r.status !== 0) throw new Error(`could not export the previous model: ${r.stderr}`);
+    previousModel = readFileSync(out);
   });
 
   it('--help lists the options', () => {
@@ -111,20 +119,54 @@ describe('sngp-export CLI', () => {
       expect(r1.status).toBe(1);
       expect(r1.stderr).toMatch(c.message);
       expect(r1.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r1.stderr).toMatch(/^error: /);
+      expect(r1.stderr).toMatch(/^sngp-export: error: /);
       expect(existsSync(fresh)).toBe(false);
       const existing = join(outDir, 'existing.onnx');
-      writeFileSync(existing, SENTINEL);
+      writeFileSync(existing, previousModel);
       const r2 = runCli(EXPORT_CLI, [dir, '--out', existing]);
       expect(r2.status).toBe(1);
-      expect(readFileSync(existing, 'utf8')).toBe(SENTINEL);
+      expect(r2.stderr).toMatch(c.message); // past the output check: it is a model of ours
+      expect(readFileSync(existing).equals(previousModel)).toBe(true);
       expect(readdirSync(outDir).sort()).toEqual(['existing.onnx']); // no temp files left behind
     });
   }
 
-  it('missing --out is a usage error', () => {
+  it('missing --out is a one-line usage error, exit 1', () => {
     const r = runCli(EXPORT_CLI, [writeRandomCheckpoint('deterministic')]);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/--out/);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("sngp-export: error: required option '-o, --out <file>' not specified (see sngp-export --help)\n");
+  });
+
+  it("refuses --out at the checkpoint's own files or directory, even with --force", () => {
+    const dir = writeRandomCheckpoint('sngp');
+    const files = () => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+    const before = files();
+    for (const out of [join(dir, 'checkpoint.json'), join(dir, 'weights.safetensors'), join(dir, 'model.onnx'), dir])
+      for (const force of [[], ['--force']]) {
+        const r = runCli(EXPORT_CLI, [dir, '--out', out, ...force]);
+        expect(r.status).toBe(1);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^sngp-export: error: --out .*: (is an input of this run|is inside .*, an input of this run)/);
+      }
+    expect(files()).toEqual(before);
+  });
+
+  it('refuses an unrelated existing file or a foreign directory; --force replaces the file', () => {
+    const dir = writeRandomCheckpoint('deterministic');
+    const outDir = tempDir();
+    const notes = join(outDir, 'notes.onnx');
+    writeFileSync(notes, 'my notes, not a model\n');
+    const r = runCli(EXPORT_CLI, [dir, '--out', notes, '--no-verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sngp-export: error: --out .*notes\.onnx: exists and is not an ONNX model written by sngp-export \(it is not an ONNX model\).*pass --force to replace it\n$/);
+    expect(readFileSync(notes, 'utf8')).toBe('my notes, not a model\n');
+    mkdirSync(join(outDir, 'models'));
+    const d = runCli(EXPORT_CLI, [dir, '--out', join(outDir, 'models'), '--no-verify', '--force']);
+    expect(d.status).toBe(1);
+    expect(d.stderr).toMatch(/is a directory, expected a file path such as model\.onnx/);
+    const forced = runCli(EXPORT_CLI, [dir, '--out', notes, '--no-verify', '--force']);
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(readFileSync(notes).subarray(0, 1)[0]).toBe(0x08);
+    expect(readdirSync(outDir).sort()).toEqual(['models', 'notes.onnx']);
   });
 });

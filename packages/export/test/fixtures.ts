@@ -91,15 +91,6 @@ export function writeRandomCheckpoint(method: Method, opts: FixtureOptions = {},
 
 export const PKG_DIR = resolve(import.meta.dirname, '..');
 export const EXPORT_CLI = join(PKG_DIR, 'dist', 'cli.js');
-export const TRAIN_CLI = resolve(PKG_DIR, '..', 'train', 'dist', 'cli.js');
-
-/** Train a real checkpoint with the sngp-train CLI (tiny settings). */
-export function trainCheckpoint(method: Method, dir: string, extra: string[] = []): void {
-  const args = [TRAIN_CLI, '--method', method, '--data', 'moons', '--epochs', '2', '--out', dir, ...extra];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`sngp-train failed (${r.status}): ${r.stderr}`);
-}
-
 export function runCli(cli: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 600_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { meanFieldProbs, ONNX_NAMES, softmaxRows, tensor } from '@sngp/core';
-import { decodeModel, exportModel, referenceForward, verifyModel } from '../src/index.js';
+import { decodeModel, encodeModel, exportModel, ONNX_IR_VERSION, ONNX_OPSET, referenceForward, verifyModel } from '../src/index.js';
+import { sngpGraph } from '../src/graphs/sngp.js';
 import { randomCheckpoint } from './fixtures.js';
 
 async function runModel(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
@@ -68,18 +69,43 @@ describe('graph variants', () => {
     expect(report.card.graphProbs).toBe(false);
   });
 
-  it('sngp: a singular precision gets jitter, which is reported, and the model still verifies', async () => {
-    const ckpt = randomCheckpoint('sngp', { hp: { numRandomFeatures: 32 } });
-    // Rank-1 precision (no ridge term): not positive definite.
+  it('sngp: a precision that cannot be ridge * I + Phi^T Phi is refused, not patched with jitter', () => {
     const m = 32;
+    const ckpt = randomCheckpoint('sngp', { hp: { numRandomFeatures: m } });
+    ckpt.tensors['gp.precision'] = tensor(new Float64Array(m * m), [m, m]);
+    expect(() => exportModel(ckpt)).toThrow(/^weights.safetensors: tensor "gp.precision": diagonal entry \[0, 0\] = 0 is below the ridge 1/);
+    // Rank-1 precision (no ridge term) with a diagonal above the ridge: singular, refused by the eigenvalue bound.
     const p = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) p[i * m + j] = Math.cos(i) * Math.cos(j);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) p[i * m + j] = 2 * Math.sign(Math.cos(i)) * Math.sign(Math.cos(j));
     ckpt.tensors['gp.precision'] = tensor(p, [m, m]);
-    const { bytes, report } = exportModel(ckpt);
-    expect(report.posterior!.jitter).toBeGreaterThan(0);
-    expect(report.warnings.join()).toMatch(/not positive definite: added jitter/);
-    expect((await verifyModel(bytes, ckpt)).passed).toBe(true);
-  }, 60_000);
+    expect(() => exportModel(ckpt)).toThrow(/tensor "gp.precision": has an eigenvalue below the ridge 1/);
+  });
+
+  it('sngp: the variance output is clamped at 0 (phi^T Sigma phi cannot come out negative)', async () => {
+    const ckpt = randomCheckpoint('sngp');
+    const { baked } = exportModel(ckpt);
+    // A covariance that is negative definite would give negative variances without the clamp.
+    const m = baked.gp!.m;
+    const negative = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) negative[i * m + i] = -1;
+    const bytes = encodeModel({
+      irVersion: ONNX_IR_VERSION,
+      producerName: 'test',
+      producerVersion: '0',
+      metadataProps: [],
+      graph: sngpGraph({ ...baked, gp: { ...baked.gp!, covariance: negative } }),
+      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    });
+    const x = Float32Array.from([0, 0, 1, -1, 2.5, -1.75]);
+    const out = await runModel(bytes, { features: new ort.Tensor('float32', x, [3, 2]) });
+    const clamped = out.variance.data as Float32Array;
+    expect(Array.from(clamped)).toEqual([0, 0, 0]);
+    // The real covariance still gives the positive reference variance through the same node.
+    const real = await runModel(exportModel(ckpt).bytes, { features: new ort.Tensor('float32', x, [3, 2]) });
+    const ref = referenceForward(ckpt, x, 3).variance!;
+    (real.variance.data as Float32Array).forEach((v, i) => expect(Math.abs(v - ref[i]) / ref[i]).toBeLessThan(1e-3));
+    expect(Math.min(...ref)).toBeGreaterThan(0);
+  });
 
   it('mc-dropout with no residual blocks still returns [T, N, K] logits', async () => {
     const ckpt = randomCheckpoint('mc-dropout', { hp: { numLayers: 0 } });

@@ -7,20 +7,17 @@
  *
  * --full also runs N = 10,000 on webgpu (minutes on SwiftShader).
  *
- * Without --models it trains (1 epoch, default architecture: latency does not depend on the
- * epochs) and exports the four models with the project's CLIs into a cached temp dir.
+ * Without --models it uses the main job's models (artifacts/models at the repository root; the
+ * root script `npm run bench:runtime` produces them first, from turbo's cache when unchanged).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ONNX_NAMES, Rng, type Method } from '@sngp/core';
+import { METHODS, ONNX_NAMES, Rng, SngpError, dropoutNoise } from '@sngp/core';
 import * as ort from 'onnxruntime-node';
 import { loadModel, type SngpModel } from './node.js';
-import { dropoutNoise } from './model.js';
 
-const METHODS: Method[] = ['deterministic', 'sngp', 'mc-dropout', 'ensemble'];
 const SIZES = [1, 100, 10_000];
 
 function arg(name: string): string | undefined {
@@ -28,20 +25,11 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function ensureModels(): string {
-  const given = arg('--models');
-  if (given) return resolve(given);
-  const dir = join(tmpdir(), 'sngp-runtime-bench-models');
-  const packages = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  mkdirSync(dir, { recursive: true });
-  for (const m of METHODS) {
-    const onnx = join(dir, `${m}.onnx`);
-    if (existsSync(onnx)) continue;
-    console.log(`training + exporting ${m} (default architecture, 1 epoch) ...`);
-    const ckpt = join(dir, `ckpt-${m}`);
-    execFileSync(process.execPath, [join(packages, 'train/dist/cli.js'), '--method', m, '--data', 'moons', '--epochs', '1', '--quiet', '--out', ckpt], { stdio: 'inherit' });
-    execFileSync(process.execPath, [join(packages, 'export/dist/cli.js'), ckpt, '--out', onnx, '--no-verify'], { stdio: 'inherit' });
-  }
+function modelsDir(): string {
+  const dir = resolve(arg('--models') ?? join(dirname(fileURLToPath(import.meta.url)), '../../../artifacts/models'));
+  for (const m of METHODS)
+    if (!existsSync(join(dir, `${m}.onnx`)))
+      throw new SngpError(`${dir}/${m}.onnx is missing: run \`npm run bench:runtime\` from the repository root (it exports the main job's models first), or pass --models <dir>`);
   return dir;
 }
 
@@ -70,7 +58,7 @@ const fmt = (ms: number | undefined): string =>
   (ms === undefined ? '-' : ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(0)).padStart(9);
 
 async function main(): Promise<void> {
-  const dir = ensureModels();
+  const dir = modelsDir();
   const providers = (arg('--providers') ?? 'cpu,webgpu,wasm').split(',');
   const cpu = cpus();
   console.log('\n# @sngp/runtime inference benchmark');
@@ -128,7 +116,7 @@ async function main(): Promise<void> {
       const x = features(n);
       const feeds: Record<string, ort.Tensor> = { [ONNX_NAMES.features]: new ort.Tensor('float32', x, [n, 2]) };
       if (m === 'mc-dropout') {
-        const noise = dropoutNoise(card.numSamples!, card.dropoutNoiseShape!, 0);
+        const noise = dropoutNoise(card.numSamples!, card.dropoutNoiseShape!);
         feeds[ONNX_NAMES.dropoutNoise] = new ort.Tensor('float32', noise.data, noise.dims);
       }
       const rt: number[] = [];

@@ -31,7 +31,7 @@ export async function loadFromBytes(
     await opened.session.release();
     throw e;
   }
-  return new OnnxSngpModel(opened.session, card, metadata, opened.provider, batchSize);
+  return new OnnxSngpModel(opened.session, card, metadata, opened.provider, batchSize, source);
 }
 
 /** A short name for a source in error messages. */

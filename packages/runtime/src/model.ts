@@ -1,16 +1,18 @@
 import {
+  DEFAULT_NOISE_SEED,
   ONNX_NAMES,
-  Rng,
   SngpError,
   decodeModelCard,
+  dropoutNoise,
   meanFieldProbs,
+  readOnnxHeader,
   softmaxRows,
   uncertaintyScore,
   type ModelCard,
 } from '@sngp/core';
-import { readOnnxHeader } from './onnx-metadata.js';
-import type { FloatInput, Runner } from './ort-session.js';
-import type { ModelInfo, PredictOptions, Prediction, SngpModel } from './types.js';
+import { oneLine } from './devices.js';
+import type { FloatTensor, Runner } from './ort-session.js';
+import type { ModelInfo, NonFinitePolicy, PredictOptions, Prediction, SngpModel } from './types.js';
 import { positiveInt, toFeatureMatrix } from './validate.js';
 
 /** Rows per session.run unless the caller says otherwise: 10k rows of the default SNGP fit in one run. */
@@ -33,7 +35,14 @@ function requiredNames(card: ModelCard): { inputs: string[]; outputs: string[] }
   }
 }
 
-/** Check that the graph matches its card, so predict() never fails on a missing name. */
+const REEXPORT = 're-export the model with sngp-export';
+
+/**
+ * Check that the graph matches its card, so predict() never fails on a missing name or a wrong
+ * width: required inputs and outputs exist and are float32, and wherever the graph declares a
+ * fixed dimension it agrees with the card (features vs feature names, logits/probs width vs
+ * classes, dropout noise vs its card shape, ensemble members vs the member count).
+ */
 export function checkGraph(card: ModelCard, runner: Runner, source: string): void {
   const need = requiredNames(card);
   for (const name of need.inputs)
@@ -42,28 +51,99 @@ export function checkGraph(card: ModelCard, runner: Runner, source: string): voi
   for (const name of need.outputs)
     if (!runner.outputNames.includes(name))
       throw new SngpError(`${source}: ${card.method} model has no output "${name}" (outputs: ${runner.outputNames.join(', ')})`);
-  if (runner.featureDim !== null && runner.featureDim !== card.featureNames.length)
-    throw new SngpError(
-      `${source}: graph input "features" has ${runner.featureDim} columns but the model card names ${card.featureNames.length} features`,
-    );
   if (card.method === 'mc-dropout' && card.dropoutNoiseShape?.length !== 2)
     throw new SngpError(`${source}: MC dropout noise shape must be [numLayers, hiddenDim], got ${JSON.stringify(card.dropoutNoiseShape)}`);
+
+  const N = ONNX_NAMES;
+  const k = card.classes.length;
+  const d = card.featureNames.length;
+  // Rank and fixed sizes each value must have; null = any size (the batch, samples).
+  // `why[i]` says where a fixed size comes from, for the error message.
+  const classes = `the model card names ${k} classes`;
+  const expected: Record<string, { dims: (number | null)[]; why: string[] }> = {
+    [N.features]: { dims: [null, d], why: ['', `the model card names ${d} features`] },
+    [N.logits]:
+      card.method === 'ensemble'
+        ? { dims: [card.numSamples, null, k], why: [`the model card says ${card.numSamples} members`, '', classes] }
+        : card.method === 'mc-dropout'
+          ? { dims: [null, null, k], why: ['', '', classes] }
+          : { dims: [null, k], why: ['', classes] },
+    [N.probs]: { dims: [null, k], why: ['', classes] },
+    [N.variance]: { dims: [null], why: [''] },
+  };
+  if (card.method === 'mc-dropout') {
+    const [layers, width] = card.dropoutNoiseShape as number[];
+    const why = `the model card's noise shape is [${layers}, ${width}]`;
+    expected[N.dropoutNoise] = { dims: [null, layers, width], why: ['', why, why] };
+  }
+  if (runner.featureDim !== null && runner.featureDim !== d)
+    throw new SngpError(`${source}: graph input "features" has ${runner.featureDim} columns but the model card names ${d} features; ${REEXPORT}`);
+  const optional = [N.logits, N.probs, N.variance].filter((name) => runner.outputNames.includes(name));
+  for (const name of new Set([...need.inputs, ...need.outputs, ...optional])) {
+    const sig = runner.signature[name];
+    const exp = expected[name];
+    if (!sig || !exp) continue;
+    const what = `graph ${runner.inputNames.includes(name) ? 'input' : 'output'} "${name}"`;
+    if (sig.type !== null && sig.type !== 'float32')
+      throw new SngpError(`${source}: ${what} is ${sig.type}, expected float32; ${REEXPORT}`);
+    // onnxruntime reports an undeclared shape as []: nothing to check then.
+    if (sig.shape === null || sig.shape.length === 0) continue;
+    if (sig.shape.length !== exp.dims.length)
+      throw new SngpError(`${source}: ${what} has shape [${sig.shape}], expected ${exp.dims.length} dimensions; ${REEXPORT}`);
+    sig.shape.forEach((dim, i) => {
+      const want = exp.dims[i];
+      if (typeof dim === 'number' && want !== null && dim !== want)
+        throw new SngpError(`${source}: ${what} has size ${dim} in dimension ${i} but ${exp.why[i]}; ${REEXPORT}`);
+    });
+  }
 }
 
-/** MC dropout noise [T, L, H], uniform [0, 1), from the seeded core PRNG. */
-export function dropoutNoise(samples: number, shape: readonly number[], seed: number): FloatInput {
-  const dims = [samples, ...shape];
-  const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-  const rng = new Rng(seed);
-  // uniform() < 1 but may round to 1.0 in float32; 1.0 >= rate keeps the unit, as a draw just below 1 would.
-  rng.fillUniform(data);
-  return { data, dims };
+/** The first non-finite value of a prediction: which input row, which output, what value. */
+interface NonFinite {
+  row: number;
+  output: string;
+  value: number;
 }
 
-function assemble(rows: number, k: number, probs: Float32Array, extra: Pick<Prediction, 'logits' | 'variance'>): Prediction {
+/**
+ * Mark (in `invalid`) every row with a non-finite value in `values` ([rows * perRow], row-major);
+ * returns the first such value, or `first` if it came earlier.
+ */
+function scanNonFinite(values: Float32Array, perRow: number, output: string, invalid: Uint8Array, first: NonFinite | null): NonFinite | null {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) continue;
+    const row = Math.floor(i / perRow);
+    invalid[row] = 1;
+    if (first === null || row < first.row) first = { row, output, value: v };
+    i = (row + 1) * perRow - 1; // one value is enough to condemn the row
+  }
+  return first;
+}
+
+function parseNonFinite(value: unknown): NonFinitePolicy {
+  if (value === undefined) return 'throw';
+  if (value === 'throw' || value === 'mark') return value;
+  throw new SngpError(`options.nonFinite: expected 'throw' or 'mark', got ${JSON.stringify(value)}`);
+}
+
+function assemble(
+  rows: number,
+  k: number,
+  probs: Float32Array,
+  extra: Pick<Prediction, 'logits' | 'variance' | 'invalid'>,
+): Prediction {
   const predicted = new Int32Array(rows);
   const confidence = new Float32Array(rows);
+  const invalid = extra.invalid;
   for (let i = 0; i < rows; i++) {
+    if (invalid?.[i]) {
+      // An invalid row carries no prediction: NaN everywhere and class -1, so it cannot pass for one.
+      probs.fill(NaN, i * k, (i + 1) * k);
+      predicted[i] = -1;
+      confidence[i] = NaN;
+      continue;
+    }
     let best = 0;
     for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
     predicted[i] = best;
@@ -72,6 +152,7 @@ function assemble(rows: number, k: number, probs: Float32Array, extra: Pick<Pred
   const out: Prediction = { rows, numClasses: k, probs, predicted, confidence, uncertainty: uncertaintyScore(probs, k) };
   if (extra.logits) out.logits = extra.logits;
   if (extra.variance) out.variance = extra.variance;
+  if (invalid) out.invalid = invalid;
   return out;
 }
 
@@ -79,7 +160,7 @@ function assemble(rows: number, k: number, probs: Float32Array, extra: Pick<Pred
 export class OnnxSngpModel implements SngpModel {
   readonly info: ModelInfo;
   private runner: Runner | null;
-  private noiseCache: { key: string; noise: FloatInput } | null = null;
+  private noiseCache: { key: string; noise: FloatTensor } | null = null;
 
   constructor(
     runner: Runner,
@@ -87,6 +168,8 @@ export class OnnxSngpModel implements SngpModel {
     metadata: Record<string, string>,
     provider: string,
     private readonly batchSize: number,
+    /** Names the model in predict errors (a path, URL or "model bytes"). */
+    private readonly source = 'model',
   ) {
     this.runner = runner;
     this.info = {
@@ -106,17 +189,18 @@ export class OnnxSngpModel implements SngpModel {
     const { card, inputDim } = this.info;
     const k = card.classes.length;
     const batch = positiveInt(options.batchSize, 'options.batchSize') ?? this.batchSize;
+    const nonFinite = parseNonFinite(options.nonFinite);
     const { data, rows } = toFeatureMatrix(features, inputDim, card.featureNames, options.rows);
 
     const N = ONNX_NAMES;
-    const extraFeeds: Record<string, FloatInput> = {};
+    const extraFeeds: Record<string, FloatTensor> = {};
     let fetches: string[];
     if (card.method === 'deterministic') fetches = [N.logits];
     else if (card.method === 'sngp') fetches = [N.logits, N.variance];
     else fetches = [N.probs];
     if (card.method === 'mc-dropout') {
       const samples = positiveInt(options.samples, 'options.samples') ?? (card.numSamples as number);
-      const seed = options.seed ?? 0;
+      const seed = options.seed ?? DEFAULT_NOISE_SEED;
       if (!Number.isFinite(seed)) throw new SngpError(`options.seed: expected a finite number, got ${seed}`);
       // One noise tensor per call, shared by every chunk: chunking cannot change the result.
       // The noise is a pure function of (samples, seed): reuse the last one (7.7k draws ~ 50 us).
@@ -134,28 +218,71 @@ export class OnnxSngpModel implements SngpModel {
     for (let start = 0; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);
       const chunk = n === rows ? data : data.subarray(start * inputDim, (start + n) * inputDim);
-      const res = await runner.run({ [N.features]: { data: chunk, dims: [n, inputDim] }, ...extraFeeds }, fetches);
+      let res: Record<string, FloatTensor>;
+      try {
+        res = await runner.run({ [N.features]: { data: chunk, dims: [n, inputDim] }, ...extraFeeds }, fetches);
+      } catch (e) {
+        // A model that loads but cannot run (a corrupt graph) is a problem with the file, not a bug.
+        throw new SngpError(`${this.source}: onnxruntime cannot run the model: ${oneLine(e)}`);
+      }
       for (const name of fetches) {
-        const got = res[name];
+        const got = res[name].data;
         if (got.length !== n * perRow[name])
-          throw new SngpError(`model output "${name}" has ${got.length} values for ${n} rows, expected ${n * perRow[name]}`);
+          throw new SngpError(`${this.source}: model output "${name}" has ${got.length} values for ${n} rows, expected ${n * perRow[name]}`);
         if (rows > batch) outputs[name].set(got, start * perRow[name]);
         else outputs[name] = got;
       }
     }
 
-    if (card.method === 'deterministic') {
-      const logits = outputs[N.logits];
-      return assemble(rows, k, softmaxRows(logits, k), { logits });
-    }
-    if (card.method === 'sngp') {
+    // Every output is checked: a NaN or Infinity never comes back as if it were a prediction.
+    const invalid = new Uint8Array(rows);
+    let first: NonFinite | null = null;
+    for (const name of fetches) first = scanNonFinite(outputs[name], perRow[name], name, invalid, first);
+    let probs: Float32Array;
+    if (card.method === 'deterministic') probs = softmaxRows(outputs[N.logits], k);
+    else if (card.method === 'sngp') {
       const lambda = options.meanFieldFactor ?? (card.meanFieldFactor as number);
       if (!Number.isFinite(lambda)) throw new SngpError(`options.meanFieldFactor: expected a finite number, got ${lambda}`);
-      const logits = outputs[N.logits];
-      const variance = outputs[N.variance];
-      return assemble(rows, k, meanFieldProbs(logits, variance, k, lambda), { logits, variance });
+      probs = meanFieldProbs(outputs[N.logits], outputs[N.variance], k, lambda);
+    } else probs = outputs[N.probs];
+    if (card.method === 'deterministic' || card.method === 'sngp')
+      first = scanNonFinite(probs, k, card.method === 'sngp' ? 'probs (mean-field)' : 'probs (softmax)', invalid, first);
+    if (first !== null && nonFinite === 'throw') {
+      let count = 0;
+      for (let i = 0; i < rows; i++) count += invalid[i];
+      const scale = `check the input's scale: features must be finite and within the range the model was trained on`;
+      const what = `input row ${first.row}`;
+      const output = `a non-finite output "${first.output}" (${first.value})`;
+      // Every row of a real batch failing points at the model, not at the rows.
+      if (count === rows && rows > 1)
+        throw new SngpError(
+          `${this.source}: ${what} (and all ${rows - 1} other rows) gives ${output}: the model itself is likely broken ` +
+            `(weights that overflow float32?); re-export it from a good checkpoint, or ${scale}`,
+        );
+      const more = count > 1 ? ` (and ${count - 1} more row${count > 2 ? 's' : ''})` : '';
+      throw new SngpError(
+        `${this.source}: ${what}${more} gives ${output}; ${scale} ` +
+          `(or predict with { nonFinite: 'mark' } to flag such rows instead of throwing)`,
+      );
     }
-    return assemble(rows, k, outputs[N.probs], {});
+    const mark = nonFinite === 'mark' ? { invalid } : {};
+    if (card.method === 'deterministic') return assemble(rows, k, probs, { logits: outputs[N.logits], ...mark });
+    if (card.method === 'sngp') return assemble(rows, k, probs, { logits: outputs[N.logits], variance: outputs[N.variance], ...mark });
+    return assemble(rows, k, probs, mark);
+  }
+
+  async runGraph(feeds: Record<string, FloatTensor>, fetches?: readonly string[]): Promise<Record<string, FloatTensor>> {
+    const runner = this.runner;
+    if (runner === null) throw new SngpError('runGraph: the model has been disposed');
+    const names = fetches ?? runner.outputNames;
+    for (const name of names)
+      if (!runner.outputNames.includes(name))
+        throw new SngpError(`${this.source}: runGraph: no output "${name}" (outputs: ${runner.outputNames.join(', ')})`);
+    try {
+      return await runner.run(feeds, names);
+    } catch (e) {
+      throw new SngpError(`${this.source}: onnxruntime cannot run the model: ${oneLine(e)}`);
+    }
   }
 
   async dispose(): Promise<void> {

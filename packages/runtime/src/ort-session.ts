@@ -9,10 +9,9 @@ export interface OrtApi {
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
 }
 
-export interface FloatInput {
-  data: Float32Array;
-  dims: readonly number[];
-}
+import type { FloatTensor } from './types.js';
+
+export type { FloatTensor };
 
 /** One loaded ONNX session, float32 in and out. */
 export interface Runner {
@@ -20,8 +19,16 @@ export interface Runner {
   readonly outputNames: readonly string[];
   /** Static width of input `features` if the graph declares one. */
   readonly featureDim: number | null;
-  run(feeds: Record<string, FloatInput>, fetches: readonly string[]): Promise<Record<string, Float32Array>>;
+  /** Declared element type and shape (numbers, or names for dynamic dims) of each graph input and output. */
+  readonly signature: Readonly<Record<string, ValueSignature>>;
+  run(feeds: Record<string, FloatTensor>, fetches: readonly string[]): Promise<Record<string, FloatTensor>>;
   release(): Promise<void>;
+}
+
+/** What a graph declares about one input or output; null where it declares nothing. */
+export interface ValueSignature {
+  type: string | null;
+  shape: readonly (number | string)[] | null;
 }
 
 export async function createRunner(ort: OrtApi, bytes: Uint8Array, provider: string): Promise<Runner> {
@@ -32,19 +39,23 @@ export async function createRunner(ort: OrtApi, bytes: Uint8Array, provider: str
   let featureDim: number | null = null;
   const meta = session.inputMetadata?.find((m) => m.name === 'features');
   if (meta && meta.isTensor && typeof meta.shape[1] === 'number') featureDim = meta.shape[1];
+  const signature: Record<string, ValueSignature> = {};
+  for (const m of [...(session.inputMetadata ?? []), ...(session.outputMetadata ?? [])])
+    signature[m.name] = m.isTensor ? { type: m.type, shape: m.shape } : { type: null, shape: null };
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     featureDim,
+    signature,
     async run(feeds, fetches) {
       const tensors: Record<string, Tensor> = {};
       for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', f.data, f.dims);
       const out = await session.run(tensors, fetches);
-      const result: Record<string, Float32Array> = {};
+      const result: Record<string, FloatTensor> = {};
       for (const name of fetches) {
         const t = out[name];
         if (t.type !== 'float32') throw new Error(`output ${name}: expected float32, got ${t.type}`);
-        result[name] = t.data as Float32Array;
+        result[name] = { data: t.data as Float32Array, dims: t.dims };
       }
       return result;
     },

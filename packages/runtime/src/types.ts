@@ -1,5 +1,11 @@
 import type { Method, ModelCard } from '@sngp/core';
 
+/** A float32 tensor: row-major data and its dimensions. */
+export interface FloatTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
 /** Where to run. `auto` picks the best provider that works; see README "Devices". */
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 
@@ -13,6 +19,14 @@ export interface LoadOptions {
   onWarning?: (msg: string) => void;
 }
 
+/**
+ * What `predict` does with a row whose outputs are not finite (NaN or Infinity in logits,
+ * variance or probabilities, e.g. from inputs far outside the training range that overflow
+ * float32 inside the graph): `'throw'` an SngpError naming the row and output (default), or
+ * `'mark'` the row in `Prediction.invalid` and return the others.
+ */
+export type NonFinitePolicy = 'throw' | 'mark';
+
 export interface PredictOptions {
   /** SNGP mean-field lambda override; < 0 gives plain softmax. Ignored by other methods. */
   meanFieldFactor?: number;
@@ -24,6 +38,8 @@ export interface PredictOptions {
   batchSize?: number;
   /** Row count of a flat Float32Array input (default: length / inputDim). */
   rows?: number;
+  /** Rows with non-finite outputs: throw (default) or mark them in `Prediction.invalid`. */
+  nonFinite?: NonFinitePolicy;
 }
 
 export interface Prediction {
@@ -41,6 +57,12 @@ export interface Prediction {
   logits?: Float32Array;
   /** [rows] SNGP posterior variance. */
   variance?: Float32Array;
+  /**
+   * Only with `nonFinite: 'mark'`: [rows], 1 where the model gave a non-finite output. Such a row
+   * is excluded: its probs, confidence and uncertainty are NaN and its predicted class is -1
+   * (logits and variance keep the raw values).
+   */
+  invalid?: Uint8Array;
 }
 
 export interface ModelInfo {
@@ -58,6 +80,15 @@ export interface ModelInfo {
 export interface SngpModel {
   readonly info: ModelInfo;
   predict(features: number[][] | Float32Array, options?: PredictOptions): Promise<Prediction>;
+  /**
+   * Run the graph as exported: no chunking, no noise, no post-processing and no output checks, for
+   * checking the graph itself (sngp-export verifies through it). Every platform and device.
+   * @param feeds - float32 graph inputs by name (`features`, and `dropout_noise` for MC dropout).
+   * @param fetches - outputs to compute (default: all of the graph's outputs).
+   * @returns the fetched outputs with their dimensions.
+   * @throws SngpError for an unknown output name, a disposed model, or a run that onnxruntime rejects.
+   */
+  runGraph(feeds: Record<string, FloatTensor>, fetches?: readonly string[]): Promise<Record<string, FloatTensor>>;
   dispose(): Promise<void>;
 }
 

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { twoMoons, type Method } from '@sngp/core';
-import { readCheckpoint } from '@sngp/core/node';
+import { METHODS, twoMoons, type Method } from '@sngp/core';
+import * as ort from 'onnxruntime-node';
 import { inject } from 'vitest';
-import { referenceForward, type ReferenceOutput } from '../../export/dist/index.js';
 
-export const METHODS: Method[] = ['deterministic', 'sngp', 'mc-dropout', 'ensemble'];
+export { METHODS };
 
 export function modelPath(method: Method): string {
   return join(inject('modelsDir'), `${method}.onnx`);
@@ -19,10 +18,41 @@ export function sampleFeatures(): { flat: Float32Array; rows: number[][]; n: num
   return { flat: Float32Array.from(rows.flat()), rows, n: rows.length };
 }
 
-/** The export package's float64 forward pass of the checkpoint behind `method`.onnx. */
-export function reference(method: Method, features: Float32Array, n: number, noise?: Float32Array): ReferenceOutput {
-  const ckpt = readCheckpoint(join(inject('modelsDir'), `ckpt-${method}`));
-  return referenceForward(ckpt, features, n, noise ? { noise } : {});
+/**
+ * The graph's own outputs from a bare onnxruntime-node session (no runtime code in between), so
+ * tests can check what the runtime adds: chunking, noise, softmax and mean-field. That the graph
+ * itself matches the float64 reference is @sngp/export's test.
+ */
+export async function rawOutputs(
+  method: Method,
+  features: Float32Array,
+  n: number,
+  noise?: { data: Float32Array; dims: readonly number[] },
+): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  const session = await ort.InferenceSession.create(modelPath(method));
+  try {
+    const feeds: Record<string, ort.Tensor> = { features: new ort.Tensor('float32', features, [n, features.length / n]) };
+    if (noise) feeds.dropout_noise = new ort.Tensor('float32', noise.data, noise.dims);
+    const out = await session.run(feeds);
+    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { data: t.data as Float32Array, dims: t.dims }]));
+  } finally {
+    await session.release();
+  }
+}
+
+/** Mean over the first axis of softmax(logits [S, N, K]), in float64. */
+export function meanSoftmaxF64(logits: Float32Array, s: number, k: number): Float64Array {
+  const n = logits.length / (s * k);
+  const out = new Float64Array(n * k);
+  for (let t = 0; t < s; t++)
+    for (let i = 0; i < n; i++) {
+      const row = logits.subarray((t * n + i) * k, (t * n + i + 1) * k);
+      const mx = Math.max(...row);
+      const e = Array.from(row, (v) => Math.exp(v - mx));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < k; j++) out[i * k + j] += e[j] / z / s;
+    }
+  return out;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SngpError } from '@sngp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOnnxHeader } from '../src/onnx-metadata.js';
+import { readOnnxHeader } from '@sngp/core';
 import { loadModel, type SngpModel } from '../src/node.js';
-import { modelPath } from './fixtures.js';
+import { OnnxSngpModel, checkGraph } from '../src/model.js';
+import type { FloatTensor, Runner, ValueSignature } from '../src/ort-session.js';
+import { METHODS, modelPath } from './fixtures.js';
+import { stripField, withMetadata } from './onnx-bytes.js';
 
 let model: SngpModel;
 beforeAll(async () => {
@@ -70,7 +73,9 @@ describe('model files', () => {
     expect(header.irVersion).toBe(8);
     expect(header.opsets).toContainEqual({ domain: '', version: 17 });
     expect(header.metadata['sngp.method']).toBe('mc-dropout');
-    expect(JSON.parse(header.metadata['sngp.dropout_noise_shape'])).toEqual([2, 32]);
+    const shape = JSON.parse(header.metadata['sngp.dropout_noise_shape']) as number[];
+    expect(shape).toHaveLength(2);
+    expect(shape.every((v) => Number.isInteger(v) && v > 0)).toBe(true);
   });
 
   it('not ONNX at all', async () => {
@@ -94,32 +99,146 @@ describe('model files', () => {
   });
 });
 
-/** Remove every top-level length-delimited protobuf field `field` (test helper). */
-function stripField(buf: Uint8Array, field: number): Uint8Array {
-  const out: number[] = [];
-  let pos = 0;
-  const varint = (): number => {
-    let r = 0;
-    let mul = 1;
-    for (;;) {
-      const b = buf[pos++];
-      r += (b & 0x7f) * mul;
-      if (!(b & 0x80)) return r;
-      mul *= 128;
+describe('no silent NaN: every output is checked', () => {
+  it.each(METHODS)('%s: finite features that overflow inside the graph throw, naming the row and output', async (method) => {
+    const m = await loadModel(modelPath(method), { device: 'cpu' });
+    try {
+      const err = await m.predict([[0.5, 0.2], [3e38, -3e38], [0, 1]]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SngpError);
+      expect((err as Error).message).toMatch(
+        new RegExp(`^${modelPath(method)}: input row 1 gives a non-finite output "(logits|variance|probs)" \\((NaN|-?Infinity)\\); check the input's scale: features must be finite and within the range the model was trained on`),
+      );
+      // Chunked: the row index is the caller's, not the chunk's.
+      await expect(m.predict([[0.5, 0.2], [0, 1], [3e38, -3e38], [3e38, 3e38]], { batchSize: 1 })).rejects.toThrow(/input row 2 \(and 1 more row\) gives/);
+    } finally {
+      await m.dispose();
     }
+  });
+
+  it.each(METHODS)("%s: nonFinite: 'mark' flags the bad rows and leaves the others exact", async (method) => {
+    const m = await loadModel(modelPath(method), { device: 'cpu' });
+    try {
+      const good = [[0.5, 0.2], [0, 1], [-1, 0.5]];
+      const clean = await m.predict(good);
+      expect(clean.invalid).toBeUndefined();
+      const p = await m.predict([good[0], [3e38, -3e38], good[1], good[2]], { nonFinite: 'mark' });
+      expect(Array.from(p.invalid!)).toEqual([0, 1, 0, 0]);
+      expect(p.predicted[1]).toBe(-1);
+      expect(Number.isNaN(p.probs[2]) && Number.isNaN(p.probs[3]) && Number.isNaN(p.confidence[1]) && Number.isNaN(p.uncertainty[1])).toBe(true);
+      const keep = [0, 2, 3];
+      keep.forEach((r, i) => {
+        expect(p.predicted[r]).toBe(clean.predicted[i]);
+        expect(p.probs[2 * r]).toBeCloseTo(clean.probs[2 * i], 6);
+        expect(p.uncertainty[r]).toBeCloseTo(clean.uncertainty[i], 6);
+      });
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  it('rejects an unknown nonFinite policy', async () => {
+    expect(await predictError([[0, 0]], { nonFinite: 'ignore' })).toBe(`options.nonFinite: expected 'throw' or 'mark', got "ignore"`);
+  });
+});
+
+/** A stand-in for an onnxruntime session: fixed outputs, a declared signature. */
+function fakeRunner(opts: {
+  inputs?: string[];
+  outputs?: string[];
+  signature?: Record<string, ValueSignature>;
+  run?: (feeds: Record<string, FloatTensor>) => Record<string, Float32Array>;
+}): Runner {
+  return {
+    inputNames: opts.inputs ?? ['features'],
+    outputNames: opts.outputs ?? ['logits', 'variance'],
+    featureDim: null,
+    signature: opts.signature ?? {},
+    run: async (feeds) => {
+      const out: Record<string, FloatTensor> = {};
+      const produced: Record<string, Float32Array> = opts.run ? opts.run(feeds) : {};
+      for (const [k, data] of Object.entries(produced)) out[k] = { data, dims: [data.length] };
+      return out;
+    },
+    release: async () => {},
   };
-  while (pos < buf.length) {
-    const start = pos;
-    const key = varint();
-    const wire = key & 7;
-    if (wire === 0) varint();
-    else if (wire === 2) {
-      const len = varint(); // not `pos += varint()`: that reads pos before the call advances it
-      pos += len;
-    }
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    if (!(wire === 2 && key >> 3 === field)) out.push(...buf.subarray(start, pos));
-  }
-  return Uint8Array.from(out);
 }
+
+const sngpCard = {
+  formatVersion: 1, method: 'sngp' as const, classes: ['a', 'b'], featureNames: ['x', 'y'], meanFieldFactor: Math.PI / 8,
+  numSamples: null, dropoutNoiseShape: null, graphProbs: false, trainingMetrics: {},
+};
+
+describe('outputs of a model that runs', () => {
+  it('names the output that is not finite (here the SNGP variance, logits fine)', async () => {
+    const runner = fakeRunner({
+      run: (f) => {
+        const n = f.features.dims[0];
+        return { logits: new Float32Array(2 * n).fill(0.5), variance: Float32Array.from({ length: n }, (_, i) => (i === 1 ? Infinity : 0.1)) };
+      },
+    });
+    const m = new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100, 'fake.onnx');
+    await expect(m.predict([[0, 0], [1, 1]])).rejects.toThrow(/^fake.onnx: input row 1 gives a non-finite output "variance" \(Infinity\)/);
+    const marked = await m.predict([[0, 0], [1, 1]], { nonFinite: 'mark' });
+    expect(Array.from(marked.invalid!)).toEqual([0, 1]);
+    expect(marked.probs[0]).toBeCloseTo(0.5, 6);
+  });
+
+  it('when every row fails, says the model is the likely culprit', async () => {
+    const runner = fakeRunner({ run: (f) => ({ logits: new Float32Array(2 * f.features.dims[0]).fill(NaN), variance: new Float32Array(f.features.dims[0]) }) });
+    await expect(new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100, 'fake.onnx').predict([[0, 0], [1, 1], [2, 2]])).rejects.toThrow(
+      /^fake.onnx: input row 0 \(and all 2 other rows\) gives a non-finite output "logits" \(NaN\): the model itself is likely broken .*re-export it/,
+    );
+  });
+
+  it('clamps a slightly negative variance at 0 in the mean-field (no NaN from the square root)', async () => {
+    const runner = fakeRunner({ run: () => ({ logits: Float32Array.of(4, 0), variance: Float32Array.of(-1e9) }) });
+    const p = await new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100).predict([[0, 0]]);
+    expect(p.probs[0]).toBeCloseTo(1 / (1 + Math.exp(-4)), 6); // as if the variance were 0
+  });
+
+  it('an onnxruntime failure while running is an SngpError naming the model', async () => {
+    const runner = fakeRunner({ run: () => { throw new Error('Non-zero status code returned while running MatMul node.\nStacktrace: ...'); } });
+    await expect(new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100, 'bad.onnx').predict([[0, 0]])).rejects.toThrow(
+      new SngpError('bad.onnx: onnxruntime cannot run the model: Non-zero status code returned while running MatMul node.'),
+    );
+  });
+});
+
+describe('the model card must match the graph', () => {
+  const sig = (shape: (number | string)[], type = 'float32'): ValueSignature => ({ type, shape });
+  const check = (card: object, runner: Runner) => () => checkGraph({ ...sngpCard, ...card }, runner, 'm.onnx');
+
+  it('classes vs logits / probs width', () => {
+    const runner = fakeRunner({ signature: { features: sig(['N', 2]), logits: sig(['N', 2]), variance: sig(['N']) } });
+    expect(check({}, runner)).not.toThrow();
+    expect(check({ classes: ['a', 'b', 'c'] }, runner)).toThrow(
+      'm.onnx: graph output "logits" has size 2 in dimension 1 but the model card names 3 classes; re-export the model with sngp-export',
+    );
+    const ens = fakeRunner({ outputs: ['logits', 'probs'], signature: { probs: sig(['N', 4]), logits: sig([3, 'N', 4]) } });
+    expect(check({ method: 'ensemble', numSamples: 3, meanFieldFactor: null }, ens)).toThrow(/graph output "probs" has size 4 in dimension 1 but the model card names 2 classes/);
+  });
+
+  it('features vs input width, member count, noise shape, rank and element type', () => {
+    expect(check({}, fakeRunner({ signature: { features: sig(['N', 3]) } }))).toThrow(/graph input "features" has size 3 in dimension 1 but the model card names 2 features/);
+    expect(check({}, fakeRunner({ signature: { variance: sig(['N', 1]) } }))).toThrow(/graph output "variance" has shape \[N,1\], expected 1 dimensions/);
+    expect(check({}, fakeRunner({ signature: { logits: sig(['N', 2], 'float64') } }))).toThrow(/graph output "logits" is float64, expected float32/);
+    const ens = fakeRunner({ outputs: ['logits', 'probs'], signature: { logits: sig([3, 'N', 2]) } });
+    expect(check({ method: 'ensemble', numSamples: 5, meanFieldFactor: null }, ens)).toThrow(/graph output "logits" has size 3 in dimension 0 but the model card says 5 members/);
+    const mc = fakeRunner({ inputs: ['features', 'dropout_noise'], outputs: ['logits', 'probs'], signature: { dropout_noise: sig(['T', 2, 16]) } });
+    const mcCard = { method: 'mc-dropout', numSamples: 4, meanFieldFactor: null };
+    expect(check({ ...mcCard, dropoutNoiseShape: [2, 16] }, mc)).not.toThrow();
+    expect(check({ ...mcCard, dropoutNoiseShape: [2, 32] }, mc)).toThrow(/graph input "dropout_noise" has size 16 in dimension 2 but the model card's noise shape is \[2, 32\]/);
+  });
+
+  it('a real model whose card was edited is refused at load with one line', async () => {
+    const bytes = new Uint8Array(readFileSync(modelPath('sngp')));
+    const card = (await loadModel(bytes, { device: 'cpu' }).then(async (m) => { const c = m.info.metadata; await m.dispose(); return c; }));
+    const edited = (changes: Record<string, string>) => withMetadata(bytes, { ...card, ...changes });
+    await expect(loadModel(edited({ 'sngp.classes': '["a","b","c"]' }), { device: 'cpu' })).rejects.toThrow(
+      /^model bytes \(\d+ B\): graph output "logits" has size 2 in dimension 1 but the model card names 3 classes; re-export the model with sngp-export$/,
+    );
+    await expect(loadModel(edited({ 'sngp.feature_names': '["x"]' }), { device: 'cpu' })).rejects.toThrow(/graph input "features" has 2 columns but the model card names 1 features/);
+    await expect(loadModel(edited({ 'sngp.classes': '["a"]' }), { device: 'cpu' })).rejects.toThrow(/model card key "sngp.classes" must be a JSON array of at least 2 unique strings, got \["a"\]/);
+    await expect(loadModel(edited({ 'sngp.classes': '"ab"' }), { device: 'cpu' })).rejects.toThrow(/"sngp.classes" must be/);
+  });
+});

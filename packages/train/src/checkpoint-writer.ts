@@ -9,7 +9,7 @@ import {
   parseCheckpointConfig,
   validateCheckpointTensors,
 } from '@sngp/core';
-import { writeCheckpoint } from '@sngp/core/node';
+import { CHECKPOINT_OUTPUT, type OutputPlan, checkOutputPath, writeCheckpoint } from '@sngp/core/node';
 import pkg from '../package.json';
 import type { TrainingData } from './data.js';
 import type { ResolvedOptions } from './options.js';
@@ -66,6 +66,17 @@ export function buildCheckpoint(
   return { config, tensors };
 }
 
-export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
-  writeCheckpoint(dir, ckpt);
+/**
+ * Check the checkpoint directory `opts.out` before any data is loaded: it must be absent, empty or
+ * a checkpoint of ours (or `force`), not a protected path nor the CSV being trained on, and its
+ * parent must be writable. Throws a one-line SngpError otherwise.
+ */
+export function checkCheckpointOutput(opts: ResolvedOptions, force = false): OutputPlan | null {
+  if (!opts.out) return null;
+  return checkOutputPath(opts.out, CHECKPOINT_OUTPUT, { force, inputs: opts.data === 'moons' ? [] : [opts.data, ...(opts.labels ? [opts.labels] : [])] });
+}
+
+/** Write the checkpoint atomically, replacing only a checkpoint of ours unless `force`. */
+export function saveCheckpoint(dir: string, ckpt: Checkpoint, force = false): void {
+  writeCheckpoint(dir, ckpt, { force });
 }

@@ -2,10 +2,11 @@
 /** `sngp-train`: train SNGP or a baseline and write a checkpoint directory. */
 import { Command } from 'commander';
 import { SngpError } from '@sngp/core';
+import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import { TRAIN_VERSION } from './checkpoint-writer.js';
 import type { TrainOptions } from './options.js';
-import { type Progress, createProgress } from './progress.js';
-import { trainModel } from './train-model.js';
+import { type Progress, createLoadProgress, createProgress } from './progress.js';
+import { dryRun, formatDryRun, trainModel } from './train-model.js';
 
 /** Strict number parsing: the whole string must be a number ("10x" is an error, not 10). */
 function parseNumber(flag: string, raw: string | undefined): number | undefined {
@@ -18,13 +19,15 @@ function parseNumber(flag: string, raw: string | undefined): number | undefined 
 interface RawFlags {
   method: string;
   data: string;
+  labels?: string;
   labelColumn?: string;
+  dryRun?: boolean;
   validationSplit?: string;
   epochs?: string;
   batchSize?: string;
   learningRate?: string;
   seed?: string;
-  out: string;
+  out?: string;
   depth?: string;
   width?: string;
   dropout?: string;
@@ -36,6 +39,8 @@ interface RawFlags {
   meanFieldFactor?: string;
   json?: boolean;
   quiet?: boolean;
+  force?: boolean;
+  verbose?: boolean;
 }
 
 function toOptions(f: RawFlags): TrainOptions {
@@ -43,13 +48,16 @@ function toOptions(f: RawFlags): TrainOptions {
   return {
     method: f.method,
     data: f.data,
+    labels: f.labels,
     labelColumn: f.labelColumn,
+    dryRun: f.dryRun === true,
     validationSplit: n('--validation-split', f.validationSplit),
     epochs: n('--epochs', f.epochs),
     batchSize: n('--batch-size', f.batchSize),
     learningRate: n('--learning-rate', f.learningRate),
     seed: n('--seed', f.seed),
     out: f.out,
+    force: f.force === true,
     depth: n('--depth', f.depth),
     width: n('--width', f.width),
     dropout: n('--dropout', f.dropout),
@@ -68,14 +76,15 @@ async function main(argv: string[]): Promise<void> {
     .description('Train SNGP or a baseline (deterministic ResNet, MC dropout, deep ensemble) and write a checkpoint.')
     .version(TRAIN_VERSION)
     .option('--method <method>', 'sngp | deterministic | mc-dropout | ensemble', 'sngp')
-    .option('--data <source>', '"moons" or a CSV file (header row, numeric features, a label column)', 'moons')
+    .option('--data <source>', '"moons", IDX images (.idx, -ubyte, optionally .gz; with --labels) or a CSV file (header row, numeric features, a label column)', 'moons')
+    .option('--labels <file>', 'IDX only: the labels file of the --data images')
     .option('--label-column <name>', 'CSV label column (default: the last column)')
-    .option('--validation-split <f>', 'CSV only: fraction held out for validation (default 0.2)')
+    .option('--validation-split <f>', 'CSV/IDX only: fraction held out for validation (default 0.2)')
     .option('--epochs <n>', 'training epochs (default 100)')
     .option('--batch-size <n>', 'mini-batch size (default 128)')
     .option('--learning-rate <x>', 'Adam learning rate (default 1e-4)')
     .option('--seed <n>', 'seed of every random draw (default 0)')
-    .requiredOption('--out <dir>', 'checkpoint directory to write (replaced atomically)')
+    .option('--out <dir>', 'checkpoint directory to write (atomically; an existing one is replaced only if it is a checkpoint, see --force)')
     .option('--depth <n>', 'residual blocks (default 6)')
     .option('--width <n>', 'hidden width (default 128)')
     .option('--dropout <rate>', 'dropout rate in the residual blocks (default 0.1)')
@@ -85,16 +94,32 @@ async function main(argv: string[]): Promise<void> {
     .option('--ensemble-size <n>', 'ensemble: members (default 10)')
     .option('--mc-samples <n>', 'MC dropout: samples at inference (default 10)')
     .option('--mean-field-factor <x>', 'SNGP: mean-field lambda recorded for inference (default pi/8)')
+    .option('--dry-run', 'load and validate the data and options, print a data summary, train nothing (--out optional)')
     .option('--json', 'print one JSON summary on stdout')
     .option('--quiet', 'no progress output')
+    .option('--force', CLI_FORCE_HELP)
+    .option('--verbose', CLI_VERBOSE_HELP)
     .showHelpAfterError(false)
+    // Errors go through runCli: commander throws instead of exiting and prints nothing itself.
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
     .parse(argv);
 
   const flags = program.opts<RawFlags>();
   const options = toOptions(flags);
+  const loading = flags.quiet ? null : createLoadProgress(flags.data);
+  if (options.dryRun) {
+    const s = await dryRun(options, { onLoad: (done, total) => loading?.update(done, total) });
+    loading?.stop();
+    process.stdout.write(flags.json ? JSON.stringify(s) + '\n' : formatDryRun(s) + '\n');
+    return;
+  }
+  if (!flags.out) throw new SngpError("required option '--out <dir>' not specified (or use --dry-run to only check the data)");
   let progress: Progress | null = null;
   const { summary } = await trainModel(options, {
+    onLoad: (done, total) => loading?.update(done, total),
     onStart: (info) => {
+      loading?.stop();
       if (flags.quiet) return;
       process.stderr.write(
         `sngp-train: method ${info.method}, backend ${info.backend}, ${info.trainRows} training rows, ${info.epochs} epochs x ${info.stepsPerEpoch} steps\n`,
@@ -102,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
       progress = createProgress(info.epochs);
     },
     onEpoch: (s) => progress?.epoch(s),
+    onPosterior: (done, total) => progress?.posterior(done, total),
   });
   (progress as Progress | null)?.stop();
   if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
@@ -113,10 +139,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv).catch((e: unknown) => {
-  // SngpError: the user's input; anything else is a bug (SNGP_DEBUG=1 shows its stack).
-  const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`error: ${msg.split('\n')[0]}\n`);
-  if (!(e instanceof SngpError) && e instanceof Error && process.env.SNGP_DEBUG) process.stderr.write(`${e.stack}\n`);
-  process.exit(1);
-});
+void runCli('sngp-train', main);

@@ -1,7 +1,9 @@
 /**
  * Training data: the two-moons sets (fixed data seed, so every method and every seed trains and is
- * tested on the same points, and other tools can regenerate them with `twoMoons()`), or a CSV file
- * split into train / validation and standardised with the training split's statistics.
+ * tested on the same points, and other tools can regenerate them with `twoMoons()`), a CSV file,
+ * or IDX images + labels (MNIST format), split into train / validation and standardised with the
+ * training split's statistics. Files are streamed into typed arrays (core's loaders); the split
+ * and the standardisation are done so that at most two copies of the features exist at a time.
  */
 import {
   type Dataset,
@@ -10,17 +12,22 @@ import {
   SngpError,
   type Standardization,
   applyStandardization,
+  classCounts,
+  datasetBytes,
   fitStandardization,
+  formatBytes,
+  isIdxPath,
+  splitSizes,
   trainValidationSplit,
   twoMoons,
 } from '@sngp/core';
-import { loadCsvFile } from '@sngp/core/node';
+import { loadIdxDataset, readCsvFile } from '@sngp/core/node';
 import type { ResolvedOptions } from './options.js';
 
 export interface TrainingData {
   /** What the network trains on (already standardised). */
   train: Dataset;
-  /** CSV validation split (standardised), if any. */
+  /** CSV / IDX validation split (standardised), if any. */
   validation: Dataset | null;
   /** Two moons: the held-out test draw. */
   test: Dataset | null;
@@ -29,46 +36,176 @@ export interface TrainingData {
   featureNames: string[];
 }
 
+/** Where the data comes from. */
+export type DataFormat = 'moons' | 'csv' | 'idx';
+
+/** The data as loaded, before any split. */
+export interface LoadedData {
+  format: DataFormat;
+  /** Every labelled row (moons: the training draw). */
+  dataset: Dataset;
+  /** Two moons: the held-out test draw. */
+  test: Dataset | null;
+  /** Wall time of loading, seconds. */
+  seconds: number;
+}
+
+/** What `--dry-run` reports about the data. */
+export interface DataSummary {
+  /** `--data`: "moons" or the file path. */
+  data: string;
+  /** `--labels` (IDX), else null. */
+  labels: string | null;
+  format: DataFormat;
+  rows: number;
+  features: number;
+  /** Every class with its number of rows, in class-index order. */
+  classes: { name: string; count: number }[];
+  trainRows: number;
+  validationRows: number;
+  /** Two moons: rows of the held-out test draw; else 0. */
+  testRows: number;
+  /** Bytes of the loaded features (float32) and labels (int32) in memory. */
+  bytes: number;
+  /** Wall time of loading and validating, seconds. */
+  loadSeconds: number;
+}
+
 /** The seed of the two-moons data (independent of the training seed). */
 export const MOONS_DATA_SEED = MOONS_DEFAULTS.seed;
 
-export function loadTrainingData(opts: ResolvedOptions, splitRng: Rng): TrainingData {
-  if (opts.data === 'moons') {
+/** How `--data` is read: "moons", IDX by extension (.idx, -ubyte, each optionally .gz), else CSV. */
+export function dataFormat(data: string): DataFormat {
+  if (data === 'moons') return 'moons';
+  return isIdxPath(data) ? 'idx' : 'csv';
+}
+
+/**
+ * Load the data named by the options (streaming files) and check it has at least 2 classes.
+ * `onProgress` sees the bytes of the file read so far.
+ */
+export async function loadData(
+  opts: ResolvedOptions,
+  onProgress?: (bytesRead: number, bytesTotal: number) => void,
+): Promise<LoadedData> {
+  const started = performance.now();
+  const format = dataFormat(opts.data);
+  const seconds = (): number => (performance.now() - started) / 1000;
+  if (format === 'moons') {
     const { train, test } = twoMoons(MOONS_DATA_SEED);
-    return {
-      train,
-      validation: null,
-      test,
-      standardization: null,
-      classes: [...train.classes],
-      featureNames: [...train.featureNames],
-    };
+    return { format, dataset: train, test, seconds: seconds() };
   }
-  const ds = loadCsvFile(opts.data, opts.labelColumn ? { labelColumn: opts.labelColumn } : {});
-  const labelName = opts.labelColumn ?? 'the last column';
-  if (ds.classes.length < 2)
+  let ds: Dataset;
+  if (format === 'idx') {
+    if (!opts.labels)
+      throw new SngpError(`${opts.data}: IDX images need their labels: add --labels <file> (e.g. train-labels-idx1-ubyte.gz)`);
+    ds = await loadIdxDataset(opts.data, opts.labels, { onProgress });
+    if (ds.classes.length < 2)
+      throw new SngpError(`${opts.labels}: every label is ${ds.classes[0]} (a single class); need at least 2`);
+  } else {
+    ds = await readCsvFile(opts.data, { ...(opts.labelColumn ? { labelColumn: opts.labelColumn } : {}), onProgress });
+    const labelName = opts.labelColumn ?? 'the last column';
+    if (ds.classes.length < 2)
+      throw new SngpError(
+        `${opts.data}: label column ${opts.labelColumn ? `"${labelName}"` : `(${labelName})`} has a single class "${ds.classes[0]}"; need at least 2`,
+      );
+  }
+  return { format, dataset: ds, test: null, seconds: seconds() };
+}
+
+/** Train / validation row counts the options give (moons: no validation split). */
+export function splitRows(opts: ResolvedOptions, loaded: LoadedData): { train: number; validation: number } {
+  const n = loaded.dataset.n;
+  if (loaded.format === 'moons' || opts.validationSplit === 0) return { train: n, validation: 0 };
+  const s = splitSizes(n, opts.validationSplit);
+  if (s.validation < 1 || s.train < 1)
     throw new SngpError(
-      `${opts.data}: label column ${opts.labelColumn ? `"${labelName}"` : `(${labelName})`} has a single class "${ds.classes[0]}"; need at least 2`,
+      `--validation-split ${opts.validationSplit} cannot split ${n} rows into train and validation; use a fraction that leaves both non-empty, or 0 for none`,
     );
+  return s;
+}
+
+/** Split (when asked) and standardise loaded data for training. */
+export function prepareTrainingData(opts: ResolvedOptions, loaded: LoadedData, splitRng: Rng): TrainingData {
+  const ds = loaded.dataset;
+  const classes = [...ds.classes];
+  const featureNames = [...ds.featureNames];
+  if (loaded.format === 'moons')
+    return { train: ds, validation: null, test: loaded.test, standardization: null, classes, featureNames };
+  splitRows(opts, loaded); // the split's own error message, before any copy
   let train = ds;
   let validation: Dataset | null = null;
   if (opts.validationSplit > 0) ({ train, validation } = trainValidationSplit(ds, opts.validationSplit, splitRng));
   const s = fitStandardization(train);
-  const standardize = (d: Dataset): Dataset => ({ ...d, x: applyStandardization(d.x, d.d, s) });
+  // In place: without a split the arrays are the loader's own, with one they are fresh copies, so
+  // nobody else sees them change, and a large table is not copied a second time.
+  const standardize = (d: Dataset): Dataset => ({ ...d, x: applyStandardization(d.x, d.d, s, d.x) });
   return {
     train: standardize(train),
     validation: validation && standardize(validation),
     test: null,
     standardization: s,
-    classes: [...ds.classes],
-    featureNames: [...ds.featureNames],
+    classes,
+    featureNames,
   };
+}
+
+/** Load, split and standardise the training data (see `loadData`, `prepareTrainingData`). */
+export async function loadTrainingData(opts: ResolvedOptions, splitRng: Rng): Promise<TrainingData> {
+  return prepareTrainingData(opts, await loadData(opts), splitRng);
+}
+
+/** The batch size must fit in the training split. */
+function checkBatchSize(opts: ResolvedOptions, trainRows: number, validationRows: number): void {
+  if (opts.batchSize > trainRows)
+    throw new SngpError(
+      `--batch-size ${opts.batchSize} is larger than the training data (${trainRows} rows${validationRows ? ` after holding out ${validationRows} for validation` : ''})`,
+    );
 }
 
 /** Checks that need the data: run before any training. */
 export function validateAgainstData(opts: ResolvedOptions, data: TrainingData): void {
-  if (opts.batchSize > data.train.n)
-    throw new SngpError(
-      `--batch-size ${opts.batchSize} is larger than the training data (${data.train.n} rows${data.validation ? ` after holding out ${data.validation.n} for validation` : ''})`,
-    );
+  checkBatchSize(opts, data.train.n, data.validation?.n ?? 0);
+}
+
+/** Summary of loaded data under the options (split sizes, class counts, memory), validated like a run. */
+export function summarizeData(opts: ResolvedOptions, loaded: LoadedData): DataSummary {
+  const ds = loaded.dataset;
+  const { train, validation } = splitRows(opts, loaded);
+  checkBatchSize(opts, train, validation);
+  const counts = classCounts(ds.y!, ds.classes.length);
+  return {
+    data: opts.data,
+    labels: opts.labels,
+    format: loaded.format,
+    rows: ds.n,
+    features: ds.d,
+    classes: ds.classes.map((name, i) => ({ name, count: counts[i] })),
+    trainRows: train,
+    validationRows: validation,
+    testRows: loaded.test?.n ?? 0,
+    bytes: datasetBytes(ds.n, ds.d),
+    loadSeconds: loaded.seconds,
+  };
+}
+
+const int = (v: number): string => v.toLocaleString('en-US');
+
+/** The summary as a few aligned lines for a terminal (at most 12 classes listed). */
+export function formatDataSummary(s: DataSummary): string {
+  const pct = (c: number): string => `${((100 * c) / s.rows).toFixed(1)}%`;
+  const shown = s.classes.slice(0, 12).map((c) => `${c.name} ${int(c.count)} (${pct(c.count)})`);
+  if (s.classes.length > 12) shown.push(`... ${s.classes.length - 12} more`);
+  const source = s.labels ? `${s.data} + ${s.labels}` : s.data;
+  const split =
+    s.format === 'moons'
+      ? `${int(s.trainRows)} train, ${int(s.testRows)} held-out test`
+      : `${int(s.trainRows)} train / ${int(s.validationRows)} validation`;
+  return [
+    `data      ${source} (${s.format}), loaded in ${s.loadSeconds.toFixed(1)} s`,
+    `rows      ${int(s.rows)} x ${int(s.features)} features, ${s.classes.length} classes`,
+    `classes   ${shown.join(', ')}`,
+    `split     ${split}`,
+    `memory    ${formatBytes(s.bytes)} (float32 features ${formatBytes(s.rows * s.features * 4)} + int32 labels ${formatBytes(s.rows * 4)})`,
+  ].join('\n');
 }

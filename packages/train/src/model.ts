@@ -30,8 +30,8 @@ export interface TrainableModel {
   loss(batches: Batch[], dropoutRng: Rng): StepResult;
   /** Predictive probabilities [n, K] for row-major features (dropout off, or MC samples). */
   predictProbs(x: Float32Array, n: number, rng: Rng): Float32Array;
-  /** Runs once after the last step (final spectral normalisation, precision pass). */
-  finalize(train: Dataset): void;
+  /** Runs once after the last step (final spectral normalisation, precision pass with progress). */
+  finalize(train: Dataset, onProgress?: (rowsDone: number, rowsTotal: number) => void): void;
   tensors(): Record<string, NamedTensor>;
   dispose(): void;
 }

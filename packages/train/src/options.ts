@@ -2,16 +2,20 @@
  * Training options (the CLI flags, as an object) and their validation. Everything is checked here,
  * before any data is touched or any training starts, so bad input fails fast and writes nothing.
  */
-import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, parseMethod } from '@sngp/core';
+import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, isIdxPath, parseMethod } from '@sngp/core';
 
 export interface TrainOptions {
   /** sngp | deterministic | mc-dropout | ensemble (default sngp). */
   method?: string;
-  /** 'moons' (default) or the path of a CSV file. */
+  /** 'moons' (default), the path of IDX images (.idx, -ubyte, optionally .gz) or of a CSV file. */
   data?: string;
+  /** IDX only: the labels file that goes with the `data` images. */
+  labels?: string;
   /** CSV label column (default: the last column). */
   labelColumn?: string;
-  /** CSV only: fraction held out for validation (default 0.2; 0 = none). */
+  /** Load and validate the data and options, summarise them, and stop before training. */
+  dryRun?: boolean;
+  /** CSV and IDX data only: fraction held out for validation (default 0.2; 0 = none). */
   validationSplit?: number;
   epochs?: number;
   batchSize?: number;
@@ -19,6 +23,8 @@ export interface TrainOptions {
   seed?: number;
   /** Checkpoint directory; when absent nothing is written. */
   out?: string;
+  /** Replace an existing `out` even if it is not a checkpoint directory (never /, home, cwd or the data). */
+  force?: boolean;
   depth?: number;
   width?: number;
   dropout?: number;
@@ -33,7 +39,9 @@ export interface TrainOptions {
 export interface ResolvedOptions {
   method: Method;
   data: string;
+  labels: string | null;
   labelColumn: string | null;
+  dryRun: boolean;
   validationSplit: number;
   epochs: number;
   batchSize: number;
@@ -89,16 +97,28 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
   const D = DEFAULT_TRAIN_OPTIONS;
   const method = parseMethod(o.method ?? D.method);
   const data = o.data ?? D.data;
-  if (data.trim() === '') throw new SngpError('--data must be "moons" or the path of a CSV file, got an empty string');
+  if (data.trim() === '')
+    throw new SngpError('--data must be "moons" or the path of a CSV or IDX file, got an empty string');
   const isMoons = data === 'moons';
   if (isMoons && o.labelColumn !== undefined)
     throw new SngpError('--label-column applies to CSV data only (--data is "moons")');
+  const isIdx = !isMoons && isIdxPath(data);
+  if (o.labels !== undefined && !isIdx)
+    throw new SngpError(
+      `--labels applies to IDX images only (.idx, -ubyte, optionally .gz); ${isMoons ? '--data is "moons"' : `a CSV file carries its labels in a column (--label-column)`}`,
+    );
+  if (isIdx && o.labelColumn !== undefined)
+    throw new SngpError('--label-column applies to CSV data only; IDX labels come from --labels <file>');
+  if (isIdx && !o.labels)
+    throw new SngpError(`${data}: IDX images need their labels: add --labels <file> (e.g. train-labels-idx1-ubyte.gz)`);
   const positive: Check = (v) => v > 0;
   const posInt: Check = (v) => isInt(v) && v > 0;
   return {
     method,
     data,
+    labels: o.labels ?? null,
     labelColumn: o.labelColumn ?? null,
+    dryRun: o.dryRun === true,
     validationSplit: num('validationSplit', o.validationSplit, D.validationSplit, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'),
     epochs: num('epochs', o.epochs, D.epochs, posInt, 'a positive integer'),
     batchSize: num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer'),

@@ -1,11 +1,19 @@
-/** Training progress on stderr: a bar with loss and accuracy on a terminal, else one line per epoch. */
+/**
+ * Training progress on stderr: a bar with loss and accuracy on a terminal, else one line per epoch;
+ * then (SNGP) the precision pass over the training data, as a bar or a few lines.
+ */
 import cliProgress from 'cli-progress';
 import type { EpochStats } from './trainer.js';
 
 export interface Progress {
   epoch(s: EpochStats): void;
+  /** SNGP's precision pass after the last epoch: rows done of the total. */
+  posterior(rowsDone: number, rowsTotal: number): void;
   stop(): void;
 }
+
+/** Seconds between two plain-text precision-pass lines when stderr is not a terminal. */
+const LINE_EVERY_S = 10;
 
 export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (stream.isTTY) {
@@ -18,16 +26,75 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { loss: '-', acc: '-', ms: '-' });
+    let pass: cliProgress.SingleBar | null = null;
     return {
       epoch: (s) => bar.update(s.epoch, { loss: s.loss.toFixed(4), acc: s.accuracy.toFixed(4), ms: s.msPerStep.toFixed(1) }),
-      stop: () => bar.stop(),
+      posterior: (done, rows) => {
+        if (!pass) {
+          bar.stop();
+          pass = new cliProgress.SingleBar(
+            { stream, format: 'precision pass [{bar}] {value}/{total} rows | eta {eta_formatted}', hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          pass.start(rows, 0);
+        }
+        pass.update(done);
+      },
+      stop: () => (pass ?? bar).stop(),
     };
   }
+  let lastLine = 0;
   return {
     epoch: (s) =>
       stream.write(
         `epoch ${s.epoch}/${s.epochs} loss ${s.loss.toFixed(4)} accuracy ${s.accuracy.toFixed(4)} (${s.msPerStep.toFixed(1)} ms/step)\n`,
       ),
+    posterior: (done, rows) => {
+      const now = performance.now() / 1000;
+      if (done < rows && now - lastLine < LINE_EVERY_S) return;
+      lastLine = now;
+      stream.write(`precision pass ${done}/${rows} rows\n`);
+    },
     stop: () => {},
+  };
+}
+
+/** Progress of reading a data file, for `TrainHooks.onLoad`. */
+export interface LoadProgress {
+  update(bytesRead: number, bytesTotal: number): void;
+  stop(): void;
+}
+
+/** Files smaller than this load in about a second: no bar for them. */
+const BAR_MIN_BYTES = 32 * 2 ** 20;
+
+/**
+ * Loading progress on stderr: a bar on a terminal (files of 32 MB and more), else a line every 10 s
+ * (so small files print nothing).
+ */
+export function createLoadProgress(file: string, stream: NodeJS.WriteStream = process.stderr): LoadProgress {
+  const started = performance.now() / 1000;
+  let bar: cliProgress.SingleBar | null = null;
+  let lastLine = started;
+  const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
+  return {
+    update: (done, total) => {
+      if (stream.isTTY) {
+        if (!bar && total >= BAR_MIN_BYTES) {
+          bar = new cliProgress.SingleBar(
+            { stream, format: `loading ${file} [{bar}] {percentage}% | {value}/{total} MB | eta {eta_formatted}`, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(Number(mb(total)), 0);
+        }
+        bar?.update(Number(mb(done)));
+        return;
+      }
+      const now = performance.now() / 1000;
+      if (now - lastLine < LINE_EVERY_S) return;
+      lastLine = now;
+      stream.write(`loading ${file}: ${((100 * done) / total).toFixed(0)}% (${mb(done)} of ${mb(total)} MB, ${(now - started).toFixed(0)} s)\n`);
+    },
+    stop: () => bar?.stop(),
   };
 }

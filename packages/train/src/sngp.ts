@@ -1,14 +1,15 @@
 /**
  * SNGP: the DeepResNet body with spectral normalisation on every hidden kernel and the
- * random-feature GP output layer, plus the Laplace precision computed after training.
+ * random-feature GP output layer, plus the Laplace precision computed after training (on the
+ * tfjs backend, posterior.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, type HyperParameters, type NamedTensor, type Rng, tensor } from '@sngp/core';
 import { dropoutMasks } from './dropout.js';
-import { type Batch, EVAL_CHUNK, type StepResult, type TrainableModel, batchAccuracy, crossEntropy, mapChunks } from './model.js';
-import { PrecisionAccumulator } from './posterior.js';
+import { type Batch, type StepResult, type TrainableModel, batchAccuracy, crossEntropy, mapChunks } from './model.js';
+import { precisionPass } from './posterior.js';
 import { RandomFeatureGp } from './random-features.js';
-import { ResidualNet, f32 } from './residual-net.js';
+import { ResidualNet } from './residual-net.js';
 import { SpectralNorm } from './spectral-norm.js';
 
 export class SngpClassifier implements TrainableModel {
@@ -33,7 +34,7 @@ export class SngpClassifier implements TrainableModel {
   }
 
   logits(x: tf.Tensor2D, masks: tf.Tensor2D[] | null): tf.Tensor2D {
-    return this.gp.logits(this.gp.features(this.net.forward(x, masks)));
+    return this.gp.logits(this.net.forward(x, masks));
   }
 
   beforeStep(): void {
@@ -59,26 +60,19 @@ export class SngpClassifier implements TrainableModel {
   }
 
   /** Final spectral normalisation to convergence, then the precision pass with those weights. */
-  finalize(train: Dataset): void {
+  finalize(train: Dataset, onProgress?: (rowsDone: number, rowsTotal: number) => void): void {
     this.specNorm.finalize();
     const { inputDim: d, numRandomFeatures: m, ridge } = this.hp;
-    const acc = new PrecisionAccumulator(m, ridge);
-    for (let start = 0; start < train.n; start += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, train.n - start);
-      const phi = tf.tidy(() => {
-        const xc = tf.tensor2d(train.x.subarray(start * d, (start + rows) * d), [rows, d]);
-        return this.gp.features(this.net.forward(xc, null)).dataSync();
-      });
-      acc.add(phi, rows);
-    }
-    this.precision = acc.result();
+    this.precision = precisionPass((xc) => this.gp.features(this.net.forward(xc, null)), train.x, train.n, d, m, ridge, {
+      onProgress,
+    });
   }
 
   tensors(): Record<string, NamedTensor> {
     if (!this.precision) throw new Error('SNGP precision not computed: call finalize() after training');
     const { hiddenDim: h, numRandomFeatures: m } = this.hp;
     const out: Record<string, NamedTensor> = { ...this.net.tensors(), ...this.gp.tensors() };
-    this.specNorm.u.forEach((u, i) => (out[`blocks.${i}.sn_u`] = tensor(f32(u), [h])));
+    this.specNorm.vectors().forEach((u, i) => (out[`blocks.${i}.sn_u`] = tensor(u, [h])));
     out['gp.precision'] = tensor(this.precision, [m, m]);
     return out;
   }

@@ -1,8 +1,8 @@
 /** The whole run: validate, load data, build the model, train, finalise, evaluate, write. */
-import { type Checkpoint, type Dataset, type HyperParameters, type Method, type Rng, accuracy } from '@sngp/core';
+import { type Checkpoint, type Dataset, type HyperParameters, type Method, type Rng, SngpError, accuracy, formatBytes } from '@sngp/core';
 import { type BackendName, type BackendPreference, initBackend } from './backend.js';
-import { buildCheckpoint, hyperParameters, saveCheckpoint } from './checkpoint-writer.js';
-import { loadTrainingData, validateAgainstData } from './data.js';
+import { buildCheckpoint, checkCheckpointOutput, hyperParameters, saveCheckpoint } from './checkpoint-writer.js';
+import { type DataSummary, formatDataSummary, loadData, prepareTrainingData, summarizeData, validateAgainstData } from './data.js';
 import { DeterministicClassifier } from './deterministic.js';
 import { DeepEnsemble } from './ensemble.js';
 import type { TrainableModel } from './model.js';
@@ -14,9 +14,13 @@ import { type EpochStats, trainLoop } from './trainer.js';
 export interface TrainHooks {
   /** Backend to use (default auto: tfjs-node, else wasm, else cpu). */
   backend?: BackendPreference;
+  /** Called while a data file is read: bytes so far and the file's size. */
+  onLoad?: (bytesRead: number, bytesTotal: number) => void;
   /** Called once the data is validated and the backend is up, before the first step. */
   onStart?: (info: { backend: BackendName; method: Method; trainRows: number; stepsPerEpoch: number; epochs: number }) => void;
   onEpoch?: (stats: EpochStats) => void;
+  /** SNGP: progress of the precision pass over the training data after the last epoch. */
+  onPosterior?: (rowsDone: number, rowsTotal: number) => void;
 }
 
 export interface TrainSummary {
@@ -58,8 +62,10 @@ export async function trainModel(
   hooks: TrainHooks = {},
 ): Promise<{ checkpoint: Checkpoint; summary: TrainSummary }> {
   const opts = resolveOptions(options);
+  if (opts.dryRun) throw new SngpError('dryRun is set: call dryRun(options) for the data summary, or unset it to train');
+  checkCheckpointOutput(opts, options.force); // before any data is loaded: a refused --out fails in a second
   const rngs = rngStreams(opts.seed);
-  const data = loadTrainingData(opts, rngs.split);
+  const data = prepareTrainingData(opts, await loadData(opts, hooks.onLoad), rngs.split);
   validateAgainstData(opts, data);
   const hp = hyperParameters(opts, data);
 
@@ -78,7 +84,7 @@ export async function trainModel(
       { shuffle, dropout: rngs.dropout },
       hooks.onEpoch,
     );
-    model.finalize(data.train);
+    model.finalize(data.train, hooks.onPosterior);
 
     const k = hp.numClasses;
     const metrics: Record<string, number> = {
@@ -89,7 +95,7 @@ export async function trainModel(
     if (data.test) metrics.testAccuracy = evalAccuracy(model, data.test, k, rngs.evaluation);
 
     const checkpoint = buildCheckpoint(opts, data, model.tensors(), metrics, backend);
-    if (opts.out) saveCheckpoint(opts.out, checkpoint);
+    if (opts.out) saveCheckpoint(opts.out, checkpoint, options.force);
     const summary: TrainSummary = {
       method: opts.method,
       backend,
@@ -107,4 +113,48 @@ export async function trainModel(
   } finally {
     model.dispose();
   }
+}
+
+/** What `dryRun` reports: the data summary and what a run with these options would do. */
+export interface DryRunSummary {
+  dryRun: true;
+  method: Method;
+  data: DataSummary;
+  epochs: number;
+  batchSize: number;
+  stepsPerEpoch: number;
+  /** The checkpoint directory a run would write (checked, not written), or null. */
+  out: string | null;
+  /** Peak resident memory of this process so far, bytes (loading included). */
+  peakRssBytes: number;
+}
+
+/**
+ * Load and validate the data and options exactly as `trainModel` would, and stop before building
+ * a model: nothing is trained and nothing is written.
+ */
+export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad'> = {}): Promise<DryRunSummary> {
+  const opts = resolveOptions(options);
+  checkCheckpointOutput(opts, options.force);
+  const data = summarizeData(opts, await loadData(opts, hooks.onLoad));
+  return {
+    dryRun: true,
+    method: opts.method,
+    data,
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    stepsPerEpoch: Math.ceil(data.trainRows / opts.batchSize),
+    out: opts.out,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+/** The dry-run summary as lines for a terminal. */
+export function formatDryRun(s: DryRunSummary): string {
+  return [
+    'sngp-train --dry-run: data and options are valid; nothing trained, nothing written',
+    formatDataSummary(s.data),
+    `run       ${s.method}, ${s.epochs} epochs x ${s.stepsPerEpoch} steps of batch ${s.batchSize}${s.out ? `, checkpoint ${s.out}` : ''}`,
+    `peak RSS  ${formatBytes(s.peakRssBytes)} (this process, loading included)`,
+  ].join('\n');
 }

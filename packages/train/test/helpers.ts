@@ -1,10 +1,21 @@
 /** Test helpers: run the built CLI, read checkpoints with numpy, and a float64 reference forward pass. */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NamedTensor } from '@sngp/core';
 
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PY_READER = fileURLToPath(new URL('./read_safetensors.py', import.meta.url));
+
+/**
+ * A checkpoint of the main job's "train" stage (100 epochs, default settings), the expensive shared
+ * fixture of the suite; turbo runs `@sngp/pipeline#train` before this package's tests.
+ */
+export function pipelineCheckpoint(method: string): string {
+  const dir = fileURLToPath(new URL(`../../../artifacts/checkpoints/${method}`, import.meta.url));
+  if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npx turbo run train --filter=@sngp/pipeline\` first`);
+  return dir;
+}
 
 export interface CliResult {
   status: number | null;

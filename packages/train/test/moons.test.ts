@@ -1,37 +1,33 @@
 /**
- * The 100-epoch two-moons runs with default settings (shared by every assertion in this file):
- * accuracy on the held-out test set, the spectral norm of the SNGP kernels and the Laplace
- * precision, each recomputed independently of the training code.
+ * The 100-epoch two-moons runs with default settings: the checkpoints of the main job's "train"
+ * stage (packages/pipeline, run by turbo before this test: one training per CI run, shared with the
+ * other packages' tests). Accuracy on the held-out test set, the spectral norm of the SNGP kernels
+ * and the Laplace precision, each recomputed independently of the training code.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Checkpoint, twoMoons } from '@sngp/core';
 import { readCheckpoint } from '@sngp/core/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MOONS_DATA_SEED } from '../dist/index.js';
-import { type NumpyTensorInfo, accuracyOfLogits, logitsF64, numpyRead, phiF64, runCli, sngpLogitsF64 } from './helpers.js';
+import {
+  type NumpyTensorInfo,
+  accuracyOfLogits,
+  logitsF64,
+  numpyRead,
+  phiF64,
+  pipelineCheckpoint,
+  sngpLogitsF64,
+} from './helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sngp-train-moons-'));
 const moons = twoMoons(MOONS_DATA_SEED);
 let det: Checkpoint;
 let sngp: Checkpoint;
 let sngpNumpy: Record<string, NumpyTensorInfo>;
-const summaries: Record<string, { metrics: Record<string, number>; backend: string }> = {};
 
 beforeAll(() => {
-  for (const method of ['deterministic', 'sngp']) {
-    const r = runCli(['--method', method, '--epochs', '100', '--out', join(dir, method), '--json', '--quiet']);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    summaries[method] = JSON.parse(r.stdout);
-  }
-  det = readCheckpoint(join(dir, 'deterministic'));
-  sngp = readCheckpoint(join(dir, 'sngp'));
-  sngpNumpy = numpyRead(join(dir, 'sngp', 'weights.safetensors'));
+  det = readCheckpoint(pipelineCheckpoint('deterministic'));
+  sngp = readCheckpoint(pipelineCheckpoint('sngp'));
+  sngpNumpy = numpyRead(`${pipelineCheckpoint('sngp')}/weights.safetensors`);
 });
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('two moons, defaults, 100 epochs', () => {
   it('deterministic reaches >= 97% on the held-out test set (recomputed in float64 from the checkpoint)', () => {
@@ -55,7 +51,7 @@ describe('two moons, defaults, 100 epochs', () => {
       expect(Object.keys(c.config.metrics).sort()).toEqual(['testAccuracy', 'trainAccuracy', 'trainLoss']);
       expect(c.config.versions['@tensorflow/tfjs-core']).toMatch(/^\d+\.\d+\.\d+/);
       expect(c.config.versions['@sngp/train']).toMatch(/^\d+\.\d+\.\d+/);
-      expect(c.config.backend).toBe(summaries[c.config.method].backend);
+      expect(['tensorflow', 'wasm', 'cpu']).toContain(c.config.backend);
       expect(c.config.training).toMatchObject({ epochs: 100, batchSize: 128, learningRate: 1e-4, seed: 0, trainRows: 1000 });
     }
     expect(det.config.metrics.trainAccuracy).toBeGreaterThan(0.97);
@@ -93,7 +89,8 @@ describe('two moons, defaults, 100 epochs', () => {
     }
     expect(Object.keys(sngpNumpy).length).toBe(Object.keys(sngp.tensors).length);
     expect(sngpNumpy['gp.precision'].symmetric_max_abs_diff).toBe(0);
-    expect(sngpNumpy['gp.precision'].min_eigenvalue).toBeGreaterThanOrEqual(1 - 1e-6); // ridge * I + PSD
+    // ridge * I + PSD, up to the float32 rounding of the backend's per-chunk Phi^T Phi (~1e-5 here)
+    expect(sngpNumpy['gp.precision'].min_eigenvalue).toBeGreaterThanOrEqual(1 - 1e-4);
   });
 
   it('stored precision = ridge * I + sum phi phi^T over the training data (float64 recomputation)', () => {

@@ -4,9 +4,6 @@ import { configureWasm, loadModel, type Prediction, type SngpModel } from '@sngp
 /** Providers the page offers; the runtime maps 'wasm' to onnxruntime-web's CPU backend. */
 export type Provider = 'webgpu' | 'wasm';
 
-/** MC dropout noise seed: fixed, so the page and a Node check draw the same dropout masks. */
-export const NOISE_SEED = 0;
-
 /** One loaded model with its grid prediction. */
 export interface Loaded {
   method: Method;
@@ -65,7 +62,7 @@ export async function loadAndPredict(method: Method, url: string, provider: Prov
     const t1 = performance.now();
     // One session run for the grid: MC dropout then uses one set of masks for every cell.
     const rows = grid.length / model.info.inputDim;
-    const pred = await model.predict(grid, { seed: NOISE_SEED, batchSize: rows });
+    const pred = await model.predict(grid, { batchSize: rows });
     const t2 = performance.now();
     return { method, model, grid: pred, loadMs: t1 - t0, gridMs: t2 - t1 };
   } catch (e) {

@@ -1,8 +1,7 @@
-import { METHODS, type Method, moonsGrid, twoMoons } from '@sngp/core';
-import { type Loaded, loadAndPredict, NOISE_SEED, type Provider, Serial, shownProbs, webgpuAdapter } from './inference.js';
+import { METHODS, type Method, gridSurfaces, moonsGrid, twoMoons, uncertaintyScore } from '@sngp/core';
+import { type Loaded, loadAndPredict, type Provider, Serial, shownProbs, webgpuAdapter } from './inference.js';
 import { MethodPanel, type Overlay } from './panels.js';
 import { type PointReading, renderReadout } from './readout.js';
-import { surfacesFromProbs } from './surface.js';
 import './style.css';
 
 const LABELS: Record<Method, string> = {
@@ -85,7 +84,7 @@ function drawMethod(method: Method): void {
   const l = loaded.get(method);
   const panel = panels.get(method);
   if (!l || !panel) return;
-  const s = surfacesFromProbs(shownProbs(method, l.grid, demo.meanField), l.grid.numClasses);
+  const s = gridSurfaces(shownProbs(method, l.grid, demo.meanField), l.grid.numClasses, { normalize: true });
   panel.probability.draw(s.probability, overlay);
   panel.uncertainty.draw(s.uncertainty, overlay);
 }
@@ -128,7 +127,7 @@ async function run(provider: Provider): Promise<void> {
   });
 }
 
-/** Live inference of every loaded model at one point (MC dropout with the grid's seed). */
+/** Live inference of every loaded model at one point (MC dropout with the default noise seed, as the grid). */
 async function probe(x: number, y: number): Promise<(PointReading & { method: Method })[]> {
   return serial.run(async () => {
     const rows: (PointReading & { method: Method })[] = [];
@@ -138,9 +137,9 @@ async function probe(x: number, y: number): Promise<(PointReading & { method: Me
         rows.push({ method, label: LABELS[method], probs: null, error: demo.errors[method] ?? 'not loaded' });
         continue;
       }
-      const pred = await l.model.predict(new Float32Array([x, y]), { seed: NOISE_SEED });
+      const pred = await l.model.predict(new Float32Array([x, y]));
       const probs = Array.from(shownProbs(method, pred, demo.meanField));
-      rows.push({ method, label: LABELS[method], probs, uncertainty: 1 - Math.max(...probs), variance: pred.variance?.[0] });
+      rows.push({ method, label: LABELS[method], probs, uncertainty: uncertaintyScore(probs, probs.length)[0], variance: pred.variance?.[0] });
     }
     return rows;
   });

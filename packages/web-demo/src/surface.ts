@@ -1,4 +1,4 @@
-import { MOONS_DEFAULTS, uncertaintyScore } from '@sngp/core';
+import { MOONS_DEFAULTS } from '@sngp/core';
 
 /** The data window of the two-moons grid, the tutorial's plot extent. */
 export const EXTENT = {
@@ -6,36 +6,6 @@ export const EXTENT = {
   y: MOONS_DEFAULTS.gridY,
   size: MOONS_DEFAULTS.gridSize,
 } as const;
-
-/** The two scalar fields the tutorial plots for one method over the grid. */
-export interface Surfaces {
-  /** p(class 0) per grid cell. */
-  probability: Float32Array;
-  /** Predictive uncertainty divided by its maximum (the tutorial's "(Normalized)" panel). */
-  uncertainty: Float32Array;
-}
-
-/**
- * The tutorial's fields from [N, K] probabilities: class-0 probability and, for two classes,
- * p (1 - p) (1 - max_k p_k otherwise), normalised by its max so the colour bar spans [0, 1].
- */
-export function surfacesFromProbs(probs: ArrayLike<number>, k: number): Surfaces {
-  const n = probs.length / k;
-  const probability = new Float32Array(n);
-  for (let i = 0; i < n; i++) probability[i] = probs[i * k];
-  let uncertainty: Float32Array;
-  if (k === 2) {
-    uncertainty = new Float32Array(n);
-    for (let i = 0; i < n; i++) uncertainty[i] = probability[i] * (1 - probability[i]);
-  } else {
-    uncertainty = uncertaintyScore(probs, k);
-  }
-  let max = 0;
-  for (let i = 0; i < n; i++) max = Math.max(max, uncertainty[i]);
-  // A model certain everywhere has max 0: leave zeros rather than divide by zero.
-  if (max > 0) for (let i = 0; i < n; i++) uncertainty[i] /= max;
-  return { probability, uncertainty };
-}
 
 /**
  * RGBA pixels of a size x size field through a colour table. Grid row 0 is the bottom (y0), image

@@ -1,13 +1,15 @@
 /**
- * End to end: real models (train + export CLIs, few epochs), the built page, real headless
+ * End to end: real models (train + export bins, few epochs: the main job's full-size models take
+ * minutes on SwiftShader's WebGPU), the built page, real headless
  * Chromium (Debian's, via playwright-core) on WebGPU (SwiftShader) and on wasm with WebGPU
  * really disabled, compared with the Node runtime on the same .onnx files.
  */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { METHODS, type Method, moonsGrid } from '@sngp/core';
 import { loadModel, type SngpModel } from '@sngp/runtime';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -18,7 +20,12 @@ import { serve } from '../serve.mjs';
 
 const PKG = resolve(import.meta.dirname, '..');
 const OUT = join(PKG, 'test-output');
-const CLI = { train: resolve(PKG, '../train/dist/cli.js'), export: resolve(PKG, '../export/dist/cli.js') };
+/** A workspace package's bin script, found through its package.json (dev dependencies of this package). */
+function bin(pkg: string, name: string): string {
+  const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+  return join(dirname(manifest), JSON.parse(readFileSync(manifest, 'utf8')).bin[name]);
+}
+const CLI = { train: bin('@sngp/train', 'sngp-train'), export: bin('@sngp/export', 'sngp-export') };
 const CHROMIUM = '/usr/bin/chromium';
 const BASE_ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 /** Points in each moon, between them, on the OOD cluster and far away. */

@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module without types
 import { serve } from '../serve.mjs';
@@ -16,6 +17,13 @@ beforeAll(async () => {
   writeFileSync(join(root, 'site', 'index.html'), '<p>demo</p>');
   writeFileSync(join(root, 'site', 'ort', 'x.wasm'), new Uint8Array([0, 97, 115, 109]));
   writeFileSync(join(root, 'secret.txt'), 'outside the root');
+  // Symlinks: one to a file outside the root, one to a directory outside it, one that stays inside.
+  symlinkSync(join(root, 'secret.txt'), join(root, 'site', 'leak.txt'));
+  symlinkSync(root, join(root, 'site', 'up'));
+  symlinkSync('index.html', join(root, 'site', 'alias.html'));
+  symlinkSync('../../secret.txt', join(root, 'site', 'ort', 'deep.txt'));
+  mkdirSync(join(root, 'site', 'dir.js'));
+  spawnSync('mkfifo', [join(root, 'site', 'pipe.js')]);
   const s = await serve(join(root, 'site'));
   url = s.url;
   close = () => s.server.close();
@@ -25,11 +33,11 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Raw GET (no URL normalisation by a client library, so ../ reaches the server as sent). */
-function get(path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+/** Raw request (no URL normalisation by a client library, so ../ reaches the server as sent). */
+function get(path: string, method = 'GET', base = url): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((ok, fail) => {
-    const u = new URL(url);
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
+    const u = new URL(base);
+    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -59,6 +67,80 @@ describe('serve.mjs', () => {
       const r = await get(p);
       expect(r.status, p).not.toBe(200);
       expect(r.body).not.toContain('outside the root');
+    }
+  });
+});
+
+describe('serve.mjs hardening', () => {
+  it('sends X-Content-Type-Options: nosniff on every response, Allow on 405', async () => {
+    const cases: [string, string, number][] = [
+      ['/', 'GET', 200], ['/', 'HEAD', 200], ['/models/none.onnx', 'GET', 404], ['/..%2fsecret.txt', 'GET', 403],
+      ['/%E0%A4%A', 'GET', 400], ['/', 'POST', 405], ['/', 'DELETE', 405],
+    ];
+    for (const [path, method, status] of cases) {
+      const r = await get(path, method);
+      expect(r.status, `${method} ${path}`).toBe(status);
+      expect(r.headers['x-content-type-options'], `${method} ${path}`).toBe('nosniff');
+      expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    }
+    const r = await get('/', 'POST');
+    expect(r.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('never serves a file outside the root through a symlink; symlinks inside it work', async () => {
+    for (const p of ['/leak.txt', '/up/secret.txt', '/ort/deep.txt']) {
+      const r = await get(p);
+      expect(r.status, p).toBe(403);
+      expect(r.body).not.toContain('outside the root');
+    }
+    const inside = await get('/alias.html');
+    expect(inside.status).toBe(200);
+    expect(inside.body).toBe('<p>demo</p>');
+  });
+
+  it('a directory named like a file, a FIFO or a NUL byte is a 404, not a hang or a crash', async () => {
+    for (const p of ['/dir.js', '/pipe.js', '/index.html%00.js']) expect((await get(p)).status, p).toBe(404);
+    expect((await get('/')).status).toBe(200);
+  });
+
+  it('a file it cannot read is a 500 for that request, and the server keeps serving', async () => {
+    // A real permission error: root reads anything, so as root the server runs as "nobody".
+    const dir = mkdtempSync(join(tmpdir(), 'sngp-serve-locked-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'index.html'), '<p>still here</p>');
+    writeFileSync(join(dir, 'locked.js'), 'secret');
+    chmodSync(join(dir, 'locked.js'), 0o000);
+    const asRoot = process.getuid?.() === 0;
+    const child: ChildProcess = spawn(process.execPath, [resolve(import.meta.dirname, '../serve.mjs'), dir, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      const base = await new Promise<string>((ok, fail) => {
+        let out = '';
+        child.stdout!.on('data', (d) => {
+          out += d;
+          const m = /(http:\/\/\S+\/)/.exec(out);
+          if (m) ok(m[1]);
+        });
+        child.once('exit', (code) => fail(new Error(`server exited ${code}: ${stderr}`)));
+      });
+      for (const method of ['GET', 'HEAD']) {
+        const r = await get('/locked.js', method, base);
+        expect(r.status, method).toBe(500);
+        expect(r.headers['x-content-type-options']).toBe('nosniff');
+        expect(r.body).not.toContain('secret');
+      }
+      const ok = await get('/', 'GET', base);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toBe('<p>still here</p>');
+      expect(child.exitCode).toBeNull();
+      expect(stderr).toBe('');
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
 import { moonsGrid } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
 import { colormapTable, viridis } from '../src/colormap.js';
-import { dataToPixel, EXTENT, nearestCell, pixelToData, surfacePixels, surfacesFromProbs } from '../src/surface.js';
+import { dataToPixel, EXTENT, nearestCell, pixelToData, surfacePixels } from '../src/surface.js';
 
 describe('viridis', () => {
   // Reference colours of matplotlib's viridis at 0, .25, .5, .75, 1.
@@ -24,20 +24,6 @@ describe('viridis', () => {
 });
 
 describe('surfaces', () => {
-  it('takes p(class 0) and p(1 - p) normalised by its max for two classes', () => {
-    const s = surfacesFromProbs([0.9, 0.1, 0.5, 0.5, 0.2, 0.8], 2);
-    expect(Array.from(s.probability)).toEqual([0.9, 0.5, 0.2].map(Math.fround));
-    // p(1-p): .09, .25, .16 -> divided by .25
-    expect(s.uncertainty[0]).toBeCloseTo(0.36, 6);
-    expect(s.uncertainty[1]).toBeCloseTo(1, 6);
-    expect(s.uncertainty[2]).toBeCloseTo(0.64, 6);
-  });
-  it('uses 1 - max p for more classes and keeps an all-certain field at zero', () => {
-    const s = surfacesFromProbs([0.5, 0.25, 0.25, 0.8, 0.1, 0.1], 3);
-    expect(s.uncertainty[0]).toBeCloseTo(1, 6);
-    expect(s.uncertainty[1]).toBeCloseTo(0.4, 6);
-    expect(Array.from(surfacesFromProbs([1, 0, 0, 1], 2).uncertainty)).toEqual([0, 0]);
-  });
   it('flips rows so the bottom grid row (y0) is the last image row', () => {
     const lut = colormapTable();
     const values = new Float32Array(4);

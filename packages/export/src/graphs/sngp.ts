@@ -12,7 +12,7 @@ export interface SngpGraphOptions {
 /**
  * SNGP: spectral-normed residual body (kernels already baked), random features
  * phi = sqrt(2/M) cos(h W_rf + b_rf), logits = phi beta + bias, and the posterior variance
- * rowsum((phi Sigma) .* phi) -- an [N, M] intermediate, never the N x N batch covariance.
+ * max(rowsum((phi Sigma) .* phi), 0) -- an [N, M] intermediate, never the N x N batch covariance.
  */
 export function sngpGraph(model: BakedModel, opts: SngpGraphOptions = {}): GraphProto {
   const gp = model.gp;
@@ -25,7 +25,10 @@ export function sngpGraph(model: BakedModel, opts: SngpGraphOptions = {}): Graph
   const phi = g.mul(g.op('Cos', [proj]), g.scalar('gp.feature_scale', Math.sqrt(2 / m)));
   const logits = g.dense(phi, g.float('gp.beta', gp.beta, [m, k]), g.float('gp.bias', gp.bias, [k]), ONNX_NAMES.logits);
   const phiSigma = g.matmul(phi, g.float('gp.covariance', gp.covariance, [m, m]));
-  const variance = g.op('ReduceSum', [g.mul(phiSigma, phi), g.int64('axes_1', [1])], { keepdims: { int: 0 } }, ONNX_NAMES.variance);
+  const quad = g.op('ReduceSum', [g.mul(phiSigma, phi), g.int64('axes_1', [1])], { keepdims: { int: 0 } });
+  // phi^T Sigma phi >= 0 in exact arithmetic; float32 rounding can dip below 0 where the variance is
+  // tiny. Clamp at 0 (Relu: max(x, 0), runs on WebGPU, and onnxruntime keeps NaN as NaN).
+  const variance = g.op('Relu', [quad], {}, ONNX_NAMES.variance);
   g.output(logits, [BATCH, k]);
   g.output(variance, [BATCH]);
   if (opts.meanFieldProbs) {

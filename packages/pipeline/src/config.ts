@@ -1,8 +1,10 @@
-/** The main job's settings (packages/eval/pipeline.config.json) and repository paths. */
+/** The main job's settings (packages/pipeline/pipeline.config.json) and the paths it writes. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METHODS, type Method, SngpError } from '@sngp/core';
+// Type-only: the train and export stages run before @sngp/eval is built.
+import type { RunOptions } from '@sngp/eval';
 
 export interface PipelineConfig {
   /** Trained in this order (longest first keeps both workers busy). */
@@ -10,7 +12,8 @@ export interface PipelineConfig {
   epochs: number;
   ensembleSize: number;
   seed: number;
-  device: 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
+  /** Where the report stage runs the models (a runtime device name, checked by that stage). */
+  device: NonNullable<RunOptions['device']>;
   /** Training processes run side by side (tfjs-wasm is single-threaded). */
   concurrency: number;
   /** Relative to the repository root. */
@@ -18,23 +21,19 @@ export interface PipelineConfig {
   reportDir: string;
 }
 
-/** packages/eval (the folder holding pipeline.config.json), from dist/pipeline/*.js or src/pipeline/*.ts. */
-export function evalPackageDir(): string {
+/** packages/pipeline (the folder holding pipeline.config.json), from dist/*.js or src/*.ts. */
+export function pipelinePackageDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'pipeline.config.json'))) {
     const up = dirname(dir);
-    if (up === dir) throw new SngpError('cannot find packages/eval/pipeline.config.json');
+    if (up === dir) throw new SngpError('cannot find packages/pipeline/pipeline.config.json');
     dir = up;
   }
   return dir;
 }
 
-export function repoRoot(): string {
-  return resolve(evalPackageDir(), '../..');
-}
-
 export function loadPipelineConfig(): PipelineConfig {
-  const path = join(evalPackageDir(), 'pipeline.config.json');
+  const path = join(pipelinePackageDir(), 'pipeline.config.json');
   let c: PipelineConfig;
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as PipelineConfig;
@@ -48,18 +47,20 @@ export function loadPipelineConfig(): PipelineConfig {
   return c;
 }
 
+/** Where each stage writes (all under the repository root; turbo caches them as task outputs). */
 export interface PipelinePaths {
   root: string;
   artifacts: string;
   checkpoints: string;
   models: string;
   report: string;
-  manifest: string;
-  probes: string;
+  /** Stage manifests: timings and training metrics, read by the summary. */
+  trainManifest: string;
+  exportManifest: string;
 }
 
 export function pipelinePaths(c: PipelineConfig): PipelinePaths {
-  const root = repoRoot();
+  const root = resolve(pipelinePackageDir(), '../..');
   const artifacts = resolve(root, c.artifactsDir);
   return {
     root,
@@ -67,16 +68,15 @@ export function pipelinePaths(c: PipelineConfig): PipelinePaths {
     checkpoints: join(artifacts, 'checkpoints'),
     models: join(artifacts, 'models'),
     report: resolve(root, c.reportDir),
-    manifest: join(artifacts, 'manifest.json'),
-    probes: join(artifacts, 'probe-points.json'),
+    trainManifest: join(artifacts, 'train-manifest.json'),
+    exportManifest: join(artifacts, 'export-manifest.json'),
   };
 }
 
-/** Progress lines: elapsed time since the stage started, then the message. */
-export function stageLogger(stage: string): (msg: string) => void {
-  const t0 = performance.now();
-  return (msg) => {
-    const t = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
-    process.stdout.write(`[${stage} ${t}s] ${msg}\n`);
-  };
+/** The report stage's timings, written into the report folder beside metrics.json. */
+export const REPORT_TIMINGS = 'timings.json';
+
+/** The methods of the config in the canonical order (baseline first), whatever the training order. */
+export function reportOrder(c: PipelineConfig): Method[] {
+  return METHODS.filter((m) => c.methods.includes(m));
 }

@@ -1,33 +1,35 @@
 /**
  * The main job's closing summary (run by `npm start` after turbo, so it shows on cache hits too):
- * stage timings of the run that produced the outputs, the metrics table and the issue's checks.
+ * stage timings of the run that produced the outputs, the metrics table and the quality checks.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatTextTable, metricsTable, type ReportJson } from '../report.js';
-import type { MethodArtifact } from './models.js';
-import { loadPipelineConfig, pipelinePaths } from './config.js';
+import { SngpError } from '@sngp/core';
+import { formatTextTable, metricsTable, type ReportJson } from '@sngp/eval';
+import { REPORT_TIMINGS, loadPipelineConfig, pipelinePaths } from './config.js';
+import { type ExportRecord, type TrainRecord, readManifest } from './manifest.js';
+import { runStage } from './stage.js';
 
 function readJson<T>(path: string): T | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
 }
 
-function main(): void {
+runStage(() => {
   const c = loadPipelineConfig();
   const p = pipelinePaths(c);
-  const manifest = readJson<{ totalSeconds: number; methods: MethodArtifact[] }>(p.manifest);
+  const trained = readManifest<TrainRecord>(p.trainManifest);
+  const exported = readManifest<ExportRecord>(p.exportManifest);
   const report = readJson<ReportJson>(join(p.report, 'metrics.json'));
-  const timings = readJson<{ reportSeconds: number }>(join(p.report, 'timings.json'));
-  if (!manifest || !report) {
-    process.stderr.write('error: no pipeline outputs found; run `npm start`\n');
-    process.exit(1);
-  }
+  const timings = readJson<{ reportSeconds: number }>(join(p.report, REPORT_TIMINGS));
+  if (!trained || !exported || !report) throw new SngpError('no pipeline outputs found; run `npm start`');
   const out: string[] = ['', '=== SNGP toolkit main job: summary ===', ''];
-  const stageRows = [['Stage', 'Seconds'], ...manifest.methods.flatMap((m) => [
-    [`train ${m.method}`, m.trainSeconds.toFixed(1)],
-    [`export ${m.method}`, m.exportSeconds.toFixed(1)],
-  ])];
-  stageRows.push(['models (wall, parallel)', manifest.totalSeconds.toFixed(1)]);
+  const stageRows = [
+    ['Stage', 'Seconds'],
+    ...trained.records.map((r) => [`train ${r.method}`, r.seconds.toFixed(1)]),
+    ['train (wall, parallel)', trained.totalSeconds.toFixed(1)],
+    ...exported.records.map((r) => [`export ${r.method}`, r.seconds.toFixed(1)]),
+    ['export (wall, parallel)', exported.totalSeconds.toFixed(1)],
+  ];
   if (timings) stageRows.push(['evaluate + report', timings.reportSeconds.toFixed(1)]);
   out.push('Stage timings of the run that produced these outputs (cached runs replay them):', formatTextTable(stageRows), '');
   out.push(formatTextTable(metricsTable(report)), '');
@@ -45,9 +47,6 @@ function main(): void {
     out.push('');
   }
   out.push(`report:  ${relative(process.cwd(), join(p.report, 'index.html'))}`);
-  out.push(`models:  ${relative(process.cwd(), p.models)}/{${manifest.methods.map((m) => m.method).join(',')}}.onnx`);
-  out.push(`probes:  ${relative(process.cwd(), p.probes)}`);
+  out.push(`models:  ${relative(process.cwd(), p.models)}/{${exported.records.map((r) => r.method).join(',')}}.onnx`);
   process.stdout.write(out.join('\n') + '\n');
-}
-
-main();
+});

@@ -1,13 +1,17 @@
-import { SngpError } from '@sngp/core';
+import { SngpError } from './errors.js';
 
 /**
  * Just enough protobuf to read an ONNX ModelProto's header fields without loading the graph:
- * onnxruntime's JS API does not expose `metadata_props`, and we need the model card before
- * deciding how to run the model. Only top-level fields are decoded; the graph is skipped.
+ * onnxruntime's JS API does not expose `metadata_props`; the runtime needs the model card before
+ * deciding how to run a model, and the CLIs need it to recognise a model of ours before replacing
+ * one. Only top-level fields are decoded; the graph is skipped.
  */
 export interface OnnxHeader {
+  /** ModelProto.ir_version. */
   irVersion: number;
+  /** ModelProto.opset_import: operator set domain ("" = the default ONNX domain) and version. */
   opsets: { domain: string; version: number }[];
+  /** ModelProto.metadata_props as a map (the model card's `sngp.*` keys live here). */
   metadata: Record<string, string>;
 }
 
@@ -60,6 +64,11 @@ function* fields(buf: Uint8Array): Generator<Field> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/**
+ * Read the top-level header fields of a serialised ONNX ModelProto (the graph is skipped, not
+ * decoded). Pure: works in Node and browsers. Throws an SngpError naming `source` when the bytes
+ * are not an ONNX model (invalid protobuf, or no ir_version / graph field).
+ */
 export function readOnnxHeader(bytes: Uint8Array, source: string): OnnxHeader {
   let irVersion: number | null = null;
   let hasGraph = false;
