@@ -26,7 +26,13 @@ function uniqueName(target: string, tag: string): string {
   return `${target}.${tag}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** A temporary name beside `target` for new content (removed or renamed into place by the writer). */
+/**
+ * A temporary name beside `target` for new content (removed or renamed into place by the writer):
+ * `<target>.sngp-tmp-<pid>-<random>`, which {@link recoverInterruptedWrite} cleans up once the
+ * process that made it is gone.
+ * @param target - the final path.
+ * @returns a fresh path in the same directory.
+ */
 export function tempPathFor(target: string): string {
   return uniqueName(target, TMP_TAG);
 }
@@ -67,6 +73,8 @@ export interface Recovery {
  * from a dead writer exists (killed between the two renames of a directory swap), rename it back;
  * then delete the dead writers' temporary files and stale backups. Leftovers of writers that are
  * still running are not touched. Called by every writer before it writes.
+ * @param path - the output path (`target`); relative paths resolve against the current directory.
+ * @returns what was restored and removed (nothing if the directory cannot be read).
  */
 export function recoverInterruptedWrite(path: string): Recovery {
   const target = resolve(path);
@@ -107,7 +115,13 @@ export function recoverInterruptedWrite(path: string): Recovery {
   return { restored, removed };
 }
 
-/** Write `data` to a new file and flush it to disk (fails if `path` exists). */
+/**
+ * Write `data` to a new file and flush it to disk (fails if `path` exists). Use it inside
+ * {@link writeDirectoryAtomic}'s `fill`.
+ * @param path - the new file.
+ * @param data - the contents; a string is written as UTF-8.
+ * @throws Error from node:fs (e.g. EEXIST if `path` exists, ENOSPC).
+ */
 export function writeFileDurable(path: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = openSync(path, 'wx');
@@ -152,7 +166,12 @@ function checkBeforeWrite(target: string, opts: AtomicWriteOptions): void {
 /**
  * Write a file atomically: a complete temporary file beside it, flushed, then renamed over it. The
  * path holds either the complete old file or the complete new one, whatever happens; the temporary
- * file is removed on error and on SIGINT/SIGTERM.
+ * file is removed on error and on SIGINT/SIGTERM. Missing parent directories are created.
+ * @param path - the file to write.
+ * @param data - the contents; a string is written as UTF-8.
+ * @param opts - `kind` to replace only an output of that kind, `force` to override it.
+ * @throws SngpError if `opts.kind` is set and `path` holds something else (see `checkOutputPath`);
+ *   Error from node:fs if the write itself fails.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const target = resolve(path);
@@ -209,8 +228,14 @@ function swapIn(tmp: string, target: string): void {
 /**
  * Write a directory atomically: `fill` writes the complete contents into a fresh temporary
  * directory beside `path` (synchronously; use {@link writeFileDurable}), which then replaces the
- * old one (see the module comment for the one gap of a directory swap and how it is recovered).
+ * old one. Between the two renames of the swap the path is briefly missing; if the process dies
+ * exactly there, the next write (or {@link recoverInterruptedWrite}) restores the old one.
  * On any error the old directory stays as it was and the temporary one is removed.
+ * @param path - the directory to write.
+ * @param fill - writes the contents into the directory it is given; whatever it throws is rethrown.
+ * @param opts - `kind` to replace only an output of that kind, `force` to override it.
+ * @throws SngpError if `opts.kind` is set and `path` holds something else (see `checkOutputPath`),
+ *   or if the swap fails and the old directory cannot be put back (the message says where it is).
  */
 export function writeDirectoryAtomic(path: string, fill: (dir: string) => void, opts: AtomicWriteOptions = {}): void {
   const target = resolve(path);

@@ -13,6 +13,7 @@
 
 /** Exit codes shared by every CLI. */
 export const EXIT_CODES = {
+  /** Success. */
   ok: 0,
   /** Bad input, bad usage, or the machine said no (permissions, disk space): fix and rerun. */
   userError: 1,
@@ -27,7 +28,11 @@ export const CLI_FORCE_HELP =
 /** Help text of the shared `--verbose` option. */
 export const CLI_VERBOSE_HELP = 'print stack traces of errors';
 
-/** How runCli treats a thrown value. */
+/**
+ * How runCli treats a thrown value: `exit` (commander already printed help or the version),
+ * `usage` (a command-line mistake), `user` (an SngpError or an operating-system error: exit 1),
+ * `internal` (a bug: exit 2).
+ */
 export type CliErrorKind = 'exit' | 'usage' | 'user' | 'internal';
 
 interface ErrorLike {
@@ -46,8 +51,17 @@ function oneLine(s: string): string {
 /**
  * Classify a value thrown by a CLI's main function: its kind, the exit code, and the one-line
  * message to print (empty for `exit`: commander already printed help or the version).
+ * @param e - whatever was thrown (not necessarily an Error).
+ * @returns the classification.
  */
-export function classifyCliError(e: unknown): { kind: CliErrorKind; exitCode: number; message: string } {
+export function classifyCliError(e: unknown): {
+  /** How to treat it. */
+  kind: CliErrorKind;
+  /** The process exit code, one of {@link EXIT_CODES} (0 for `exit`). */
+  exitCode: number;
+  /** The message on one line (newlines folded into spaces), without the tool prefix. */
+  message: string;
+} {
   const err = (typeof e === 'object' && e !== null ? e : {}) as ErrorLike;
   const message = typeof err.message === 'string' ? err.message : String(e);
   if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
@@ -67,9 +81,15 @@ export function classifyCliError(e: unknown): { kind: CliErrorKind; exitCode: nu
 export interface CliRunOptions {
   /** Command line (default process.argv); `--verbose` anywhere in it turns on stack traces. */
   argv?: string[];
-  /** Where error text goes (default process.stderr). */
+  /**
+   * Where error text goes (default process.stderr).
+   * @param text - one or more complete lines, each ending in a newline.
+   */
   write?: (text: string) => void;
-  /** How to exit after an error (default process.exit). */
+  /**
+   * How to exit after an error (default process.exit).
+   * @param code - the exit code, one of {@link EXIT_CODES}.
+   */
   exit?: (code: number) => void;
   /** Also report uncaught exceptions and unhandled rejections this way (default true). */
   handleUncaught?: boolean;
@@ -79,6 +99,10 @@ export interface CliRunOptions {
  * Run a CLI's main function under the shared error convention. Resolves to the exit code: 0 when
  * `main` succeeds (the process then ends on its own, after its output drains), else the error's
  * code, after printing the message and calling `exit`.
+ * @param tool - the CLI's name, the prefix of its messages (e.g. "sngp-export").
+ * @param main - the CLI's work; receives the full `argv` (node, script, arguments).
+ * @param opts - injected process hooks (tests); defaults are the real process.
+ * @returns the exit code (never rejects: every error is reported and mapped to a code).
  */
 export async function runCli(
   tool: string,

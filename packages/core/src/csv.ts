@@ -10,10 +10,11 @@ import { parse } from 'csv-parse/browser/esm/sync';
 import { type Dataset, allocateRows } from './dataset.js';
 import { SngpError } from './errors.js';
 
+/** How {@link parseCsv} (and `readCsvFile` / `loadCsvFile` of `@sngp/core/node`) read a CSV table. */
 export interface CsvOptions {
-  /** Name of the label column; default: the last column. */
+  /** Name of the label column, as written in the header row; default: the last column. */
   labelColumn?: string;
-  /** Name used in error messages (the file path). */
+  /** Name used in error messages (the file path); default "CSV". */
   source?: string;
   /**
    * Class names to map labels onto (e.g. those of a trained model); labels outside them are an
@@ -39,9 +40,13 @@ export interface CsvTableOptions extends CsvOptions {
  * and let ragged rows through so the builder reports them with its own message.
  */
 export const CSV_PARSE_OPTIONS = {
+  /** Strip a UTF-8 byte-order mark at the start of the input (Excel writes one). */
   bom: true,
+  /** Trim whitespace around each cell, so `1, 2` reads as `1` and `2`. */
   trim: true,
+  /** Skip blank lines (a trailing newline, gaps between blocks of rows). */
   skip_empty_lines: true,
+  /** Pass rows with the wrong number of fields to the builder, whose error names row and counts. */
   relax_column_count: true,
 } as const;
 
@@ -67,6 +72,12 @@ export class CsvTableBuilder {
   private readonly labelIndex = new Map<string, number>();
   private readonly labelNames: string[] = [];
 
+  /**
+   * An empty builder, waiting for the header record.
+   * @param opts - label column, source name for messages, fixed classes, expected rows and memory
+   *   bound (see {@link CsvTableOptions}); default: last column is the label, source "CSV", classes
+   *   from the data, no row estimate, no memory bound.
+   */
   constructor(private readonly opts: CsvTableOptions = {}) {
     this.src = opts.source ?? 'CSV';
     if (opts.classes) opts.classes.forEach((c, i) => this.labelIndex.set(c, i));
@@ -77,7 +88,16 @@ export class CsvTableBuilder {
     return this.n;
   }
 
-  /** Feed one parsed record: the first one is the header. `line` is its 1-based line number. */
+  /**
+   * Feed one parsed record: the first one is the header, every later one a data row.
+   * @param cells - the record's fields, as strings (already trimmed by the parser).
+   * @param line - the record's 1-based line number in the file (the header is line 1), used in
+   *   error messages.
+   * @throws SngpError for a header with duplicate column names, a missing label column or fewer
+   *   than 2 columns; for a data row with the wrong number of fields, a feature cell that is empty
+   *   or not a finite number, an empty label, or a label outside the given `classes`; or when the
+   *   growing arrays exceed `maxBytes` or what a typed array can hold.
+   */
   record(cells: string[], line: number): void {
     if (this.columns === null) this.header(cells);
     else this.row(cells, line);
@@ -157,7 +177,13 @@ export class CsvTableBuilder {
     this.y[this.n++] = c;
   }
 
-  /** The data set; classes are `classes` when given, else the sorted distinct labels. */
+  /**
+   * The data set of every row fed so far. Classes are `classes` when given, else the distinct
+   * labels sorted (numerically when every label is a number, else as strings).
+   * @returns the table: float32 features [n, d] row-major (every column but the label, in file
+   *   order), int32 class indices [n], feature names and class names.
+   * @throws SngpError if no record was fed (empty file) or only the header was.
+   */
   finish(): Dataset {
     const src = this.src;
     if (this.columns === null) throw new SngpError(`${src}: file is empty`);
@@ -182,7 +208,15 @@ export class CsvTableBuilder {
   }
 }
 
-/** Upper bound on the data rows of CSV text: its lines minus the header. */
+/**
+ * Estimate of the data rows of CSV text: its lines minus the header. Blank lines and quoted line
+ * breaks make it an over-estimate; text whose lines end in a lone CR counts as one line (the
+ * builder then grows its arrays).
+ * @param lineBreaks - number of line feeds (`\n`) in the text.
+ * @param endsWithLineBreak - whether the text's last character is a line feed (else the last line
+ *   has none and counts once more).
+ * @returns the estimated data rows, >= 0.
+ */
 export function estimateCsvRows(lineBreaks: number, endsWithLineBreak: boolean): number {
   return Math.max(0, lineBreaks + (endsWithLineBreak ? 0 : 1) - 1);
 }
@@ -191,6 +225,17 @@ export function estimateCsvRows(lineBreaks: number, endsWithLineBreak: boolean):
  * Parse CSV text with a header row: numeric feature columns and one label column whose values may
  * be strings (they become class names, sorted; numeric labels sort numerically). Browser-safe;
  * in Node, `readCsvFile` from `@sngp/core/node` streams a file of any size instead.
+ * @param text - the whole CSV text: a header row of column names, then one row per example,
+ *   comma-separated (RFC 4180 quoting); a leading UTF-8 BOM, whitespace around cells and blank
+ *   lines are ignored.
+ * @param opts - label column (default: the last), source name for messages (default "CSV") and
+ *   fixed class names (default: those of the file).
+ * @returns the data set: float32 features [n, d] row-major, int32 class indices [n], feature names
+ *   (the header minus the label column) and class names.
+ * @throws SngpError if the text is empty or has no data rows, a column name repeats, the label
+ *   column is missing, a row has the wrong number of fields, a feature is not a finite number, a
+ *   label is empty or not one of `classes`, the quoting is malformed, or the table does not fit in
+ *   one typed array; each message names the source, row and column.
  */
 export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
   const src = opts.source ?? 'CSV';
@@ -212,7 +257,13 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
   return builder.finish();
 }
 
-/** Our own errors pass through; csv-parse's (unclosed quote, ...) get the source prefixed. */
+/**
+ * Our own errors pass through; csv-parse's (unclosed quote, ...) get the source prefixed.
+ * @param e - whatever a parser threw.
+ * @param source - names the file in the message.
+ * @returns an SngpError for SngpErrors and csv-parse errors (code `CSV_*`), else the original
+ *   error (non-Error values wrapped in an Error).
+ */
 export function toSngpError(e: unknown, source: string): Error {
   if (e instanceof SngpError) return e;
   if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('CSV_'))

@@ -5,21 +5,29 @@
  */
 import { Rng } from './rng.js';
 
-/** The seed used when a caller gives none: the runtime, verification and the demo all agree on it. */
+/**
+ * The seed used when a caller gives none (0): the runtime, export's verification and the web demo
+ * all agree on it, so an MC dropout model gives the same probabilities everywhere by default.
+ */
 export const DEFAULT_NOISE_SEED = 0;
 
-/** A float32 tensor: row-major data and its dimensions. */
+/** A float32 tensor: row-major data and its dimensions (the shape of the runtime's graph feeds). */
 export interface NoiseTensor {
+  /** The values, row-major; `data.length` is the product of `dims`. */
   data: Float32Array;
+  /** The dimensions, outermost first: [samples, ...shape]. */
   dims: number[];
 }
 
 /**
- * Uniform [0, 1) noise of shape [samples, ...shape] (for MC dropout: [T, numLayers, hiddenDim]);
- * a unit is kept where its noise is >= the dropout rate.
- * @param samples - MC samples T.
- * @param shape - one sample's shape, the model card's `dropoutNoiseShape`.
- * @param seed - PRNG seed; the same seed always gives the same noise.
+ * Uniform [0, 1) noise of shape [samples, ...shape] (for MC dropout: [T, numLayers, hiddenDim]),
+ * the `dropout_noise` input of an exported MC dropout graph: a unit is kept where its noise is >=
+ * the dropout rate. Values come from one {@link Rng} in row-major order.
+ * @param samples - MC samples T, a non-negative integer.
+ * @param shape - one sample's shape, the model card's `dropoutNoiseShape` ([numLayers, hiddenDim]).
+ * @param seed - PRNG seed (default {@link DEFAULT_NOISE_SEED}); the same seed always gives the same noise.
+ * @returns the noise tensor with `dims` [samples, ...shape].
+ * @throws RangeError if `seed` is not finite (see the {@link Rng} constructor).
  */
 export function dropoutNoise(samples: number, shape: readonly number[], seed: number = DEFAULT_NOISE_SEED): NoiseTensor {
   const dims = [samples, ...shape];

@@ -1,3 +1,14 @@
+/**
+ * Contracts and pure math shared by every package of the SNGP toolkit: the seeded RNG, two-moons
+ * data, data sets and CSV / IDX parsing, the checkpoint format (safetensors + zod schema), the ONNX
+ * model card, spectral norm, mean-field and metrics. No TensorFlow.js, no onnxruntime: it runs in
+ * Node and in browsers. File I/O lives in `@sngp/core/node`.
+ *
+ * User mistakes throw {@link SngpError} with a one-line message naming the problem.
+ *
+ * @packageDocumentation
+ * @module @sngp/core
+ */
 export { SngpError } from './errors.js';
 export { Rng } from './rng.js';
 export { DEFAULT_NOISE_SEED, type NoiseTensor, dropoutNoise } from './dropout-noise.js';
@@ -14,7 +25,7 @@ export {
   datasetBytes,
   allocateRows,
 } from './dataset.js';
-export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, twoMoons, type MoonsSplits } from './moons.js';
+export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, moonsValidation, twoMoons, type MoonsSplits } from './moons.js';
 export { parseCsv, type CsvOptions, type CsvTableOptions, CsvTableBuilder, CSV_PARSE_OPTIONS, estimateCsvRows } from './csv.js';
 export * from './idx.js';
 export {
@@ -43,6 +54,11 @@ export {
   checkpointTensorSpec,
   parseCheckpointConfig,
   validateCheckpointTensors,
+  GP_LAYER_NORM_EPSILON,
+  type GpInputOptions,
+  gpInputOptions,
+  calibrationSchema,
+  type CalibrationRecord,
 } from './checkpoint.js';
 export {
   MODEL_CARD_FORMAT_VERSION,
@@ -52,8 +68,41 @@ export {
   encodeModelCard,
   decodeModelCard,
 } from './model-card.js';
-export { softmaxRows, meanFieldProbs, meanSoftmax, uncertaintyScore } from './mean-field.js';
+export { softmaxRows, meanFieldProbs, meanSoftmax } from './mean-field.js';
+export {
+  type UncertaintyScoreName,
+  type UncertaintyScores,
+  DEFAULT_UNCERTAINTY_SCORE,
+  logSoftmaxRows,
+  meanFieldLogProbs,
+  meanLogSoftmax,
+  uncertaintyScores,
+  uncertaintyScore,
+} from './uncertainty.js';
 export { type GridSurfaces, gridSurfaces, maxPlotUncertainty } from './surfaces.js';
-export { accuracy, nll, brier, ece, auroc, aupr, argmaxRow } from './metrics.js';
+export { accuracy, nll, brier, ece, auroc, aupr, rocCurve, calibrationBins, type CalibrationBin, argmaxRow } from './metrics.js';
 export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';
+export {
+  ROUNDING_TOLERANCE,
+  SYMMETRY_TOLERANCE,
+  eigenvalueTolerance,
+  cholesky,
+  asymmetry,
+  validatePrecision,
+  precisionCholesky,
+  posteriorCovariance,
+  covarianceFromCholesky,
+  varianceFromCholesky,
+  symmetricEigen,
+  posteriorSpectrum,
+  truncationBound,
+  rankForTolerance,
+  lowRankFactor,
+  lowRankVariance,
+  type CholeskyResult,
+  type Posterior,
+  type SymmetricEigen,
+  type PosteriorSpectrum,
+  type TruncationBound,
+} from './posterior.js';
 export { type OnnxHeader, readOnnxHeader } from './onnx-header.js';

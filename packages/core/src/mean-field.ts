@@ -1,6 +1,10 @@
 /**
  * Row-wise softmax of an [N, K] logits matrix (stable: subtracts the row max). `scale[i]` divides
  * row i's logits first (used by mean-field).
+ * @param logits - row-major [N, K]; N = `logits.length / k`.
+ * @param k - classes K per row.
+ * @param scale - optional per-row divisor [N] (a temperature); default 1 for every row.
+ * @returns the probabilities, row-major [N, K]; each row sums to 1 when its logits are finite.
  */
 export function softmaxRows(logits: ArrayLike<number>, k: number, scale?: ArrayLike<number>): Float32Array {
   const n = logits.length / k;
@@ -22,6 +26,12 @@ export function softmaxRows(logits: ArrayLike<number>, k: number, scale?: ArrayL
  * A variance is >= 0 by construction; a slightly negative one (float32 rounding in
  * phi^T Sigma phi) is clamped at 0, as the exported graph does, so it cannot make the square
  * root NaN. Finite logits always give finite probabilities (the softmax subtracts the row max).
+ * @param logits - SNGP logits, row-major [N, K].
+ * @param variance - the posterior variance of each row, [N].
+ * @param k - classes K per row.
+ * @param lambda - the mean-field factor (default pi / 8; 3 / pi^2 is also common); < 0 ignores
+ *   the variance.
+ * @returns the probabilities, row-major [N, K].
  */
 export function meanFieldProbs(
   logits: ArrayLike<number>,
@@ -35,25 +45,19 @@ export function meanFieldProbs(
   return softmaxRows(logits, k, scale);
 }
 
-/** Mean over S samples of softmax([S, N, K] logits): MC dropout and ensemble prediction. */
+/**
+ * Mean over S samples of softmax([S, N, K] logits): MC dropout and ensemble prediction.
+ * @param sampleLogits - logits of every sample (or member), row-major [S, N, K].
+ * @param s - samples S.
+ * @param k - classes K.
+ * @returns the mean probabilities, row-major [N, K].
+ */
 export function meanSoftmax(sampleLogits: Float32Array | Float64Array, s: number, k: number): Float32Array {
   const nk = sampleLogits.length / s;
   const out = new Float32Array(nk);
   for (let t = 0; t < s; t++) {
     const p = softmaxRows(sampleLogits.subarray(t * nk, (t + 1) * nk), k);
     for (let i = 0; i < nk; i++) out[i] += p[i] / s;
-  }
-  return out;
-}
-
-/** Uncertainty score per row: 1 - max_k p_k (0 = certain, (K-1)/K = uniform). */
-export function uncertaintyScore(probs: ArrayLike<number>, k: number): Float32Array {
-  const n = probs.length / k;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let max = 0;
-    for (let j = 0; j < k; j++) max = Math.max(max, probs[i * k + j]);
-    out[i] = 1 - max;
   }
   return out;
 }

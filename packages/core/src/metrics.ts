@@ -2,20 +2,40 @@
  * Classification and OOD-detection metrics. `probs` is row-major [N, K], `labels` class indices.
  */
 
+/**
+ * Fraction of rows whose most probable class (ties: the lowest index) is the label.
+ * @param probs - probabilities, row-major [N, K].
+ * @param labels - true class index of each row, [N].
+ * @param k - classes K.
+ * @returns accuracy in [0, 1] (NaN for no rows).
+ */
 export function accuracy(probs: ArrayLike<number>, labels: ArrayLike<number>, k: number): number {
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (argmaxRow(probs, i, k) === labels[i]) correct++;
   return correct / labels.length;
 }
 
-/** Mean negative log-likelihood of the true class (probabilities clipped at 1e-12). */
+/**
+ * Mean negative log-likelihood of the true class (probabilities clipped at 1e-12, so a confident
+ * mistake costs at most about 27.6, not Infinity).
+ * @param probs - probabilities, row-major [N, K].
+ * @param labels - true class index of each row, [N].
+ * @param k - classes K.
+ * @returns the mean NLL in nats (lower is better).
+ */
 export function nll(probs: ArrayLike<number>, labels: ArrayLike<number>, k: number): number {
   let s = 0;
   for (let i = 0; i < labels.length; i++) s -= Math.log(Math.max(probs[i * k + labels[i]], 1e-12));
   return s / labels.length;
 }
 
-/** Brier score: mean over rows of sum_k (p_k - onehot_k)^2. */
+/**
+ * Brier score: mean over rows of sum_k (p_k - onehot_k)^2.
+ * @param probs - probabilities, row-major [N, K].
+ * @param labels - true class index of each row, [N].
+ * @param k - classes K.
+ * @returns the score in [0, 2] (lower is better).
+ */
 export function brier(probs: ArrayLike<number>, labels: ArrayLike<number>, k: number): number {
   let s = 0;
   for (let i = 0; i < labels.length; i++)
@@ -23,8 +43,31 @@ export function brier(probs: ArrayLike<number>, labels: ArrayLike<number>, k: nu
   return s / labels.length;
 }
 
-/** Expected calibration error over equal-width confidence bins (top-label, 15 bins by default). */
-export function ece(probs: ArrayLike<number>, labels: ArrayLike<number>, k: number, bins = 15): number {
+/** One confidence bin of a reliability diagram ({@link calibrationBins}). */
+export interface CalibrationBin {
+  /** Lower edge (exclusive, except 0 for the first bin). */
+  lo: number;
+  /** Upper edge (inclusive). */
+  hi: number;
+  /** Rows whose confidence (max p) falls in the bin. */
+  count: number;
+  /** Mean confidence of those rows (NaN for an empty bin). */
+  confidence: number;
+  /** Fraction of those rows whose most probable class is the label (NaN for an empty bin). */
+  accuracy: number;
+}
+
+/**
+ * Top-label reliability diagram: rows binned by confidence (max p) into equal-width bins, with the
+ * mean confidence and the accuracy of each bin. Bin b holds confidences in (b / bins, (b + 1) / bins]
+ * (a confidence of 0 goes to bin 0). {@link ece} is the count-weighted |accuracy - confidence|.
+ * @param probs - probabilities, row-major [N, K].
+ * @param labels - true class index of each row, [N].
+ * @param k - classes K.
+ * @param bins - number of bins (default 15).
+ * @returns `bins` bins in increasing confidence, empty ones included (count 0).
+ */
+export function calibrationBins(probs: ArrayLike<number>, labels: ArrayLike<number>, k: number, bins = 15): CalibrationBin[] {
   const count = new Float64Array(bins);
   const conf = new Float64Array(bins);
   const acc = new Float64Array(bins);
@@ -36,18 +79,54 @@ export function ece(probs: ArrayLike<number>, labels: ArrayLike<number>, k: numb
     conf[b] += p;
     acc[b] += c === labels[i] ? 1 : 0;
   }
+  return Array.from({ length: bins }, (_, b) => ({
+    lo: b / bins,
+    hi: (b + 1) / bins,
+    count: count[b],
+    confidence: count[b] > 0 ? conf[b] / count[b] : NaN,
+    accuracy: count[b] > 0 ? acc[b] / count[b] : NaN,
+  }));
+}
+
+/**
+ * Expected calibration error over equal-width confidence bins (top-label, 15 bins by default):
+ * sum over bins of |accuracy - mean confidence| weighted by the bin's share of rows. Bin b holds
+ * confidences in (b / bins, (b + 1) / bins] (see {@link calibrationBins}).
+ * @param probs - probabilities, row-major [N, K].
+ * @param labels - true class index of each row, [N].
+ * @param k - classes K.
+ * @param bins - number of bins (default 15).
+ * @returns the ECE in [0, 1] (lower is better).
+ */
+export function ece(probs: ArrayLike<number>, labels: ArrayLike<number>, k: number, bins = 15): number {
   let e = 0;
-  for (let b = 0; b < bins; b++) if (count[b] > 0) e += Math.abs(acc[b] - conf[b]);
+  for (const b of calibrationBins(probs, labels, k, bins)) if (b.count > 0) e += b.count * Math.abs(b.accuracy - b.confidence);
   return e / labels.length;
 }
 
 /**
- * Area under the ROC curve for scores where higher means "positive" (e.g. OOD). Ties count half
- * (Mann-Whitney U with average ranks).
+ * Row indices sorted by score (ascending, or descending with `descending`), after checking that
+ * every score is a number: NaN has no rank, and `a - b` comparators turn Infinity ties into NaN.
+ */
+function rankOrder(scores: ArrayLike<number>, positive: ArrayLike<boolean | number>, what: string, descending = false): number[] {
+  const n = scores.length;
+  if (positive.length !== n) throw new RangeError(`${what}: ${n} scores but ${positive.length} labels`);
+  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) throw new RangeError(`${what}: score ${i} is NaN`);
+  const sign = descending ? -1 : 1;
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] < scores[b] ? -sign : scores[a] > scores[b] ? sign : 0));
+}
+
+/**
+ * Area under the ROC curve for scores where higher means "positive" (e.g. OOD). Tied scores count
+ * half (Mann-Whitney U with midranks), so a score that ties every row gives 0.5, not 0 or 1.
+ * @param scores - one score per example, [N] (e.g. an uncertainty score); +-Infinity allowed.
+ * @param positive - per example: true or 1 for a positive (e.g. out-of-domain), false or 0 otherwise.
+ * @returns the AUROC in [0, 1]; 0.5 is chance.
+ * @throws RangeError if there are no positives or no negatives, a score is NaN, or the lengths differ.
  */
 export function auroc(scores: ArrayLike<number>, positive: ArrayLike<boolean | number>): number {
   const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  const idx = rankOrder(scores, positive, 'AUROC');
   let nPos = 0;
   let rankSum = 0;
   for (let i = 0; i < n; ) {
@@ -65,10 +144,18 @@ export function auroc(scores: ArrayLike<number>, positive: ArrayLike<boolean | n
   return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-/** Area under the precision-recall curve as average precision (sklearn's definition). */
+/**
+ * Area under the precision-recall curve as average precision (sklearn's definition:
+ * sum_n (R_n - R_(n-1)) P_n over descending score thresholds). Tied scores are one threshold: the
+ * rows enter together, so ties are never broken in anyone's favour.
+ * @param scores - one score per example, [N]; higher means "positive"; +-Infinity allowed.
+ * @param positive - per example: true or 1 for a positive, false or 0 otherwise.
+ * @returns the average precision in [0, 1]; chance is the positives' share.
+ * @throws RangeError if there are no positives, a score is NaN, or the lengths differ.
+ */
 export function aupr(scores: ArrayLike<number>, positive: ArrayLike<boolean | number>): number {
   const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const idx = rankOrder(scores, positive, 'AUPR', true);
   let nPos = 0;
   for (let i = 0; i < n; i++) if (positive[i]) nPos++;
   if (nPos === 0) throw new RangeError('AUPR needs positive examples');
@@ -88,6 +175,51 @@ export function aupr(scores: ArrayLike<number>, positive: ArrayLike<boolean | nu
   return ap;
 }
 
+/**
+ * The ROC curve: one point per distinct score threshold (ties are one threshold, so a tied block
+ * is a diagonal segment), from (0, 0) to (1, 1). The trapezoid area under it equals {@link auroc}.
+ * @param scores - one score per example, [N]; higher means "positive".
+ * @param positive - per example: true or 1 for a positive, false or 0 otherwise.
+ * @returns false- and true-positive rates, [distinct scores + 1] each, non-decreasing.
+ * @throws RangeError if there are no positives or no negatives, a score is NaN, or the lengths differ.
+ */
+export function rocCurve(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<boolean | number>,
+): {
+  /** False-positive rate at each threshold, from 0 to 1. */
+  fpr: Float64Array;
+  /** True-positive rate at each threshold, from 0 to 1. */
+  tpr: Float64Array;
+} {
+  const n = scores.length;
+  const idx = rankOrder(scores, positive, 'ROC curve', true);
+  let nPos = 0;
+  for (let i = 0; i < n; i++) if (positive[i]) nPos++;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) throw new RangeError('ROC curve needs both positive and negative examples');
+  const fpr = [0];
+  const tpr = [0];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    for (let t = i; t <= j; t++) positive[idx[t]] ? tp++ : fp++;
+    fpr.push(fp / nNeg);
+    tpr.push(tp / nPos);
+    i = j + 1;
+  }
+  return { fpr: Float64Array.from(fpr), tpr: Float64Array.from(tpr) };
+}
+
+/**
+ * The most probable class of one row (ties: the lowest index).
+ * @param probs - probabilities (or logits), row-major [N, K].
+ * @param row - the row index.
+ * @param k - classes K.
+ * @returns a class index in [0, K).
+ */
 export function argmaxRow(probs: ArrayLike<number>, row: number, k: number): number {
   let best = 0;
   for (let j = 1; j < k; j++) if (probs[row * k + j] > probs[row * k + best]) best = j;

@@ -1,26 +1,46 @@
 import { METHODS, type Method } from './checkpoint.js';
 import { SngpError } from './errors.js';
 
-/**
+/*
  * The model card: what an exported ONNX model says about itself in `metadata_props`, under
  * `sngp.` keys. Export writes it, the runtime reads it; a model without it is not one of ours.
  */
+
+/** The model card format this release writes and reads (`sngp.format_version`); others are refused. */
 export const MODEL_CARD_FORMAT_VERSION = 1;
 
+/** The `metadata_props` key of each {@link ModelCard} field. Values are strings; lists and maps are JSON. */
 export const MODEL_CARD_KEYS = {
+  /** `sngp.format_version`: an integer, {@link MODEL_CARD_FORMAT_VERSION}. */
   formatVersion: 'sngp.format_version',
+  /** `sngp.method`: one of {@link METHODS}; its presence marks a model as ours. */
   method: 'sngp.method',
+  /** `sngp.classes`: JSON array of class names. */
   classes: 'sngp.classes',
+  /** `sngp.feature_names`: JSON array of feature names, in input column order. */
   featureNames: 'sngp.feature_names',
+  /** `sngp.mean_field_factor`: SNGP's default lambda, a number. */
   meanFieldFactor: 'sngp.mean_field_factor',
+  /** `sngp.num_samples`: MC dropout T or ensemble M, an integer. */
   numSamples: 'sngp.num_samples',
+  /** `sngp.dropout_noise_shape`: MC dropout, JSON [numLayers, hiddenDim]. */
   dropoutNoiseShape: 'sngp.dropout_noise_shape',
+  /** `sngp.graph_probs`: "true" if the SNGP graph also outputs mean-field `probs`. */
   graphProbs: 'sngp.graph_probs',
+  /** `sngp.training_metrics`: JSON object of the checkpoint's metrics. */
   trainingMetrics: 'sngp.training_metrics',
+  /** `sngp.temperature`: SNGP's default temperature T dividing the logits, a number > 0 (optional; absent: 1). */
+  temperature: 'sngp.temperature',
+  /**
+   * `sngp.calibration`: SNGP, optional JSON object of the calibration fit (data, rows, the lambda
+   * before, nllBefore / nllAfter / eceBefore / eceAfter).
+   */
+  calibration: 'sngp.calibration',
 } as const;
 
 /** Graph input and output names (DESIGN.md section 4). */
 export const ONNX_NAMES = {
+  /** Input: raw features, float32 [N, D] with dynamic N (any standardisation is inside the graph). */
   features: 'features',
   /** MC dropout: uniform [0, 1) noise [T, numLayers, hiddenDim]; one dropout mask per sample and block. */
   dropoutNoise: 'dropout_noise',
@@ -28,14 +48,23 @@ export const ONNX_NAMES = {
   logits: 'logits',
   /** SNGP only: posterior variance [N]. */
   variance: 'variance',
-  /** [N, K]: mean predictive probability (MC dropout, ensemble) or mean-field (SNGP, export option). */
+  /** Mean predictive probability [N, K] (MC dropout, ensemble), or mean-field (SNGP, an export option). */
   probs: 'probs',
 } as const;
 
+/**
+ * What an exported model says about itself (its `sngp.*` metadata_props, decoded). Export writes
+ * it with {@link encodeModelCard}; the runtime reads it with {@link decodeModelCard} before it
+ * opens a session, and exposes it as `model.info.card`.
+ */
 export interface ModelCard {
+  /** Card format version ({@link MODEL_CARD_FORMAT_VERSION}). */
   formatVersion: number;
+  /** The model type; decides the graph's inputs and outputs. */
   method: Method;
+  /** Class names; probability column j belongs to `classes[j]` (at least 2, unique). */
   classes: string[];
+  /** Feature names in input column order (at least 1, unique); their count is the input width D. */
   featureNames: string[];
   /** SNGP default mean-field lambda (< 0: plain softmax); null for other methods. */
   meanFieldFactor: number | null;
@@ -45,10 +74,32 @@ export interface ModelCard {
   dropoutNoiseShape: number[] | null;
   /** SNGP: whether the graph also outputs mean-field `probs`. */
   graphProbs: boolean;
+  /** The checkpoint's training metrics (e.g. trainAccuracy); {} if the card has none. */
   trainingMetrics: Record<string, number>;
+  /**
+   * SNGP: default temperature T (> 0) dividing the logits before the mean-field scaling, fitted at
+   * training; absent or null (older models, other methods): 1.
+   */
+  temperature?: number | null;
+  /**
+   * SNGP: the calibration fit as recorded at training (numbers by name, e.g. rows, lambdaBefore,
+   * nllBefore, nllAfter, eceBefore, eceAfter); absent or null if the model was not calibrated.
+   */
+  calibration?: Record<string, number | string> | null;
 }
 
-export function encodeModelCard(card: ModelCard): { key: string; value: string }[] {
+/**
+ * The card as ONNX `metadata_props` entries: numbers and strings as text, lists and maps as JSON;
+ * null fields are left out.
+ * @param card - the card to encode.
+ * @returns the entries, in {@link MODEL_CARD_KEYS} order.
+ */
+export function encodeModelCard(card: ModelCard): {
+  /** A {@link MODEL_CARD_KEYS} value. */
+  key: string;
+  /** The field's value as text. */
+  value: string;
+}[] {
   const K = MODEL_CARD_KEYS;
   const entries: [string, unknown][] = [
     [K.formatVersion, card.formatVersion],
@@ -60,6 +111,8 @@ export function encodeModelCard(card: ModelCard): { key: string; value: string }
     [K.dropoutNoiseShape, card.dropoutNoiseShape && JSON.stringify(card.dropoutNoiseShape)],
     [K.graphProbs, card.graphProbs],
     [K.trainingMetrics, JSON.stringify(card.trainingMetrics)],
+    [K.temperature, card.temperature ?? null],
+    [K.calibration, card.calibration ? JSON.stringify(card.calibration) : null],
   ];
   return entries.filter(([, v]) => v !== null).map(([key, v]) => ({ key, value: String(v) }));
 }
@@ -85,6 +138,11 @@ function uniqueStrings(v: unknown, min: number): v is string[] {
  * field is checked here, at load, so a corrupt or hand-edited card fails with one line naming the
  * key instead of confusing the runtime later: classes (>= 2 unique strings), feature names
  * (>= 1 unique strings), the supported format version, finite numbers in range.
+ * @param props - metadata_props as a map (e.g. {@link OnnxHeader}'s `metadata`).
+ * @param source - names the model in error messages (default "model").
+ * @returns the decoded card.
+ * @throws SngpError if the model is not ours (no `sngp.method`), or a key is missing, malformed or
+ *   out of range for its method; the message says to re-export the model.
  */
 export function decodeModelCard(props: Record<string, string>, source = 'model'): ModelCard {
   const K = MODEL_CARD_KEYS;
@@ -153,6 +211,16 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     trainingMetrics = m as Record<string, number>;
   }
 
+  const temperature = num(K.temperature);
+  if (temperature !== null && !(temperature > 0)) throw bad(K.temperature, 'a number > 0', temperature);
+  let calibration: Record<string, number | string> | null = null;
+  if (props[K.calibration] !== undefined) {
+    const c = json(K.calibration);
+    if (typeof c !== 'object' || c === null || Array.isArray(c) || !Object.values(c).every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))))
+      throw bad(K.calibration, 'a JSON object of finite numbers and strings', c);
+    calibration = c as Record<string, number | string>;
+  }
+
   const card: ModelCard = {
     formatVersion,
     method: method as Method,
@@ -163,6 +231,8 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     dropoutNoiseShape,
     graphProbs: graphProbsRaw === 'true',
     trainingMetrics,
+    temperature,
+    calibration,
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)
     throw new SngpError(`${source}: SNGP model card lacks "${K.meanFieldFactor}"; ${fix}`);

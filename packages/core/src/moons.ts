@@ -1,16 +1,28 @@
 import type { Dataset } from './dataset.js';
 import { Rng } from './rng.js';
 
-/** Defaults of the TensorFlow SNGP tutorial (DESIGN.md section 3). */
+/**
+ * The two-moons data of the TensorFlow SNGP tutorial, exactly: sizes, noise, the plotting grid and
+ * the out-of-domain cluster (DESIGN.md section 3). {@link twoMoons} uses all of them.
+ */
 export const MOONS_DEFAULTS = {
+  /** Points per class in the training and test sets (500, so 1,000 per set). */
   samplesPerClass: 500,
+  /** Standard deviation of the Gaussian noise added to each coordinate (0.1). */
   noise: 0.1,
+  /** The grid's x range [min, max] (inclusive). */
   gridX: [-3.5, 3.5] as const,
+  /** The grid's y range [min, max] (inclusive). */
   gridY: [-2.5, 2.5] as const,
+  /** Grid points per axis (100, so a 100 x 100 grid of 10,000 points). */
   gridSize: 100,
+  /** Mean (x, y) of the out-of-domain cluster. */
   oodMean: [2.5, -1.75] as const,
+  /** Per-axis variance of the out-of-domain cluster (a diagonal covariance). */
   oodVar: [0.01, 0.01] as const,
+  /** Points in the out-of-domain cluster. */
   oodSize: 500,
+  /** Default seed of {@link twoMoons}. */
   seed: 0,
 };
 
@@ -20,6 +32,10 @@ const CLASSES = ['0', '1'] as const;
 /**
  * sklearn's make_moons (shuffled, Gaussian noise), then the tutorial's shift: class 0 by
  * (-0.1, +0.2), class 1 by (+0.1, -0.2).
+ * @param nSamples - total points: floor(nSamples / 2) of class 0 (outer moon), the rest class 1.
+ * @param noise - standard deviation of the Gaussian noise added to each coordinate.
+ * @param rng - the generator to draw from (the shuffle first, then the noise).
+ * @returns a dataset with features `x`, `y` (d = 2), labels 0 and 1 and classes "0", "1".
  */
 export function makeMoons(nSamples: number, noise: number, rng: Rng): Dataset {
   const nOut = Math.floor(nSamples / 2);
@@ -42,7 +58,12 @@ export function makeMoons(nSamples: number, noise: number, rng: Rng): Dataset {
   return { x, y, n: nSamples, d: 2, featureNames: FEATURES, classes: CLASSES };
 }
 
-/** The 100 x 100 evaluation grid (row-major like numpy's meshgrid: x varies fastest). */
+/**
+ * The evaluation grid over {@link MOONS_DEFAULTS}' x and y ranges, row-major like numpy's meshgrid:
+ * x varies fastest, so point i is column i % size, row floor(i / size).
+ * @param size - points per axis, at least 2 (default 100).
+ * @returns an unlabelled dataset of size * size points (no `y`).
+ */
 export function moonsGrid(size: number = MOONS_DEFAULTS.gridSize): Dataset {
   const [x0, x1] = MOONS_DEFAULTS.gridX;
   const [y0, y1] = MOONS_DEFAULTS.gridY;
@@ -56,7 +77,13 @@ export function moonsGrid(size: number = MOONS_DEFAULTS.gridSize): Dataset {
   return { x, n: size * size, d: 2, featureNames: FEATURES, classes: CLASSES };
 }
 
-/** Out-of-domain cluster: N(mean (2.5, -1.75), diag var (0.01, 0.01)). */
+/**
+ * The out-of-domain cluster: N(mean (2.5, -1.75), diag var (0.01, 0.01)), away from both moons, where
+ * a distance-aware model should be uncertain.
+ * @param n - number of points.
+ * @param rng - the generator to draw from.
+ * @returns an unlabelled dataset of n points (no `y`).
+ */
 export function moonsOod(n: number, rng: Rng): Dataset {
   const x = new Float32Array(n * 2);
   const [mx, my] = MOONS_DEFAULTS.oodMean;
@@ -68,15 +95,24 @@ export function moonsOod(n: number, rng: Rng): Dataset {
   return { x, n, d: 2, featureNames: FEATURES, classes: CLASSES };
 }
 
+/** The data sets of the two-moons benchmark, from {@link twoMoons}. */
 export interface MoonsSplits {
+  /** Training set: 2 x 500 labelled points. */
   train: Dataset;
-  /** Held-out in-domain draw with another seed. */
+  /** Held-out in-domain draw with another seed (2 x 500 labelled points). */
   test: Dataset;
+  /** The 100 x 100 plotting grid, unlabelled (see {@link moonsGrid}). */
   grid: Dataset;
+  /** The out-of-domain cluster, 500 unlabelled points (see {@link moonsOod}). */
   ood: Dataset;
 }
 
-/** All two-moons sets from one seed: train, held-out test (seed + 1), grid and OOD (seed + 2). */
+/**
+ * All two-moons sets from one seed, with the tutorial's sizes ({@link MOONS_DEFAULTS}): train
+ * (seed), held-out test (seed + 1), the grid (no randomness) and OOD (seed + 2).
+ * @param seed - base seed (default 0).
+ * @returns the four data sets.
+ */
 export function twoMoons(seed: number = MOONS_DEFAULTS.seed): MoonsSplits {
   const n = 2 * MOONS_DEFAULTS.samplesPerClass;
   return {
@@ -85,4 +121,14 @@ export function twoMoons(seed: number = MOONS_DEFAULTS.seed): MoonsSplits {
     grid: moonsGrid(),
     ood: moonsOod(MOONS_DEFAULTS.oodSize, new Rng(seed + 2)),
   };
+}
+
+/**
+ * A held-out in-domain draw for calibration (seed + 3: distinct from train, test and OOD), so
+ * post-hoc calibration on two moons never touches the test set.
+ * @param seed - base seed of {@link twoMoons} (default 0).
+ * @returns 2 x 500 labelled points.
+ */
+export function moonsValidation(seed: number = MOONS_DEFAULTS.seed): Dataset {
+  return makeMoons(2 * MOONS_DEFAULTS.samplesPerClass, MOONS_DEFAULTS.noise, new Rng(seed + 3));
 }

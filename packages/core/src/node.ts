@@ -3,6 +3,12 @@
  * written atomically (atomic-write.ts): to a temporary name first, then renamed, so a crash or a bad
  * input never leaves a half-written output and never destroys what was there; and only over an
  * output of the same kind (output-path.ts) unless forced.
+ *
+ * Re-exports everything of `@sngp/core`, plus checkpoint and data-file I/O, atomic writes, output
+ * path checks and the CLI error convention.
+ *
+ * @packageDocumentation
+ * @module @sngp/core/node
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -62,6 +68,11 @@ export interface WriteCheckpointOptions {
  * Write a checkpoint directory atomically: build it beside the target, then swap it in. An
  * existing checkpoint at `dir` is replaced only once the new one is complete; anything else at
  * `dir` (other than an empty directory) is refused with an SngpError unless `force` is set.
+ * @param dir - the checkpoint directory (`checkpoint.json` + `weights.safetensors` go inside).
+ * @param ckpt - configuration and tensors; the tensors are validated against the configuration first.
+ * @param opts - `force` to replace something that is not a checkpoint.
+ * @throws SngpError if a tensor is missing or has the wrong shape or dtype, or `dir` holds something
+ *   other than a checkpoint (without `force`).
  */
 export function writeCheckpoint(dir: string, ckpt: Checkpoint, opts: WriteCheckpointOptions = {}): void {
   validateCheckpointTensors(ckpt.config, ckpt.tensors);
@@ -89,7 +100,14 @@ function leftBackups(dir: string): string[] {
   }
 }
 
-/** Read and validate a checkpoint directory; errors name the file and what is wrong. */
+/**
+ * Read and validate a checkpoint directory; errors name the file and what is wrong.
+ * @param dir - the checkpoint directory.
+ * @returns configuration and tensors, both validated.
+ * @throws SngpError if the directory or a file is missing (naming a backup an interrupted write
+ *   left), `checkpoint.json` is invalid JSON or breaks the schema, or the weights file is corrupt
+ *   or lacks a tensor the method needs.
+ */
 export function readCheckpoint(dir: string): Checkpoint {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     const backups = leftBackups(dir);
@@ -111,7 +129,15 @@ export function readCheckpoint(dir: string): Checkpoint {
   return { config, tensors };
 }
 
-/** Load a CSV file (see `parseCsv`); errors name the file. */
+/**
+ * Load a CSV file (see `parseCsv`) into memory in one piece; errors name the file. For files of
+ * any size, `readCsvFile` streams instead.
+ * @param path - the CSV file.
+ * @param opts - `parseCsv` options other than `source` (the path is the source).
+ * @returns the data set.
+ * @throws SngpError if the file does not exist, is a directory, or its contents are not valid
+ *   (see `parseCsv`).
+ */
 export function loadCsvFile(path: string, opts: Omit<CsvOptions, 'source'> = {}): Dataset {
   if (!existsSync(path)) throw new SngpError(`${path}: file does not exist`);
   if (statSync(path).isDirectory()) throw new SngpError(`${path}: is a directory, expected a CSV file`);

@@ -1,16 +1,23 @@
 import { SngpError } from './errors.js';
 
-/**
+/*
  * Just enough protobuf to read an ONNX ModelProto's header fields without loading the graph:
  * onnxruntime's JS API does not expose `metadata_props`; the runtime needs the model card before
  * deciding how to run a model, and the CLIs need it to recognise a model of ours before replacing
  * one. Only top-level fields are decoded; the graph is skipped.
  */
+
+/** The top-level fields of an ONNX model file, from {@link readOnnxHeader}. */
 export interface OnnxHeader {
   /** ModelProto.ir_version. */
   irVersion: number;
   /** ModelProto.opset_import: operator set domain ("" = the default ONNX domain) and version. */
-  opsets: { domain: string; version: number }[];
+  opsets: {
+    /** Operator set domain; "" is the default ONNX domain. */
+    domain: string;
+    /** Operator set version (our exports: 17). */
+    version: number;
+  }[];
   /** ModelProto.metadata_props as a map (the model card's `sngp.*` keys live here). */
   metadata: Record<string, string>;
 }
@@ -68,6 +75,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  * Read the top-level header fields of a serialised ONNX ModelProto (the graph is skipped, not
  * decoded). Pure: works in Node and browsers. Throws an SngpError naming `source` when the bytes
  * are not an ONNX model (invalid protobuf, or no ir_version / graph field).
+ * @param bytes - the whole .onnx file.
+ * @param source - names the model in error messages (a path, URL or "model bytes").
+ * @returns IR version, opset imports and metadata_props.
+ * @throws SngpError if the bytes are not an ONNX model.
  */
 export function readOnnxHeader(bytes: Uint8Array, source: string): OnnxHeader {
   let irVersion: number | null = null;

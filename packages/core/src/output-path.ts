@@ -27,6 +27,8 @@ export interface OutputKind {
   /**
    * Why the existing, non-empty `path` is NOT this kind of output, or null when it is one of ours
    * (and may be replaced). Must only read.
+   * @param path - the absolute output path; it exists and is not empty.
+   * @returns null, or the reason shown in the refusal, e.g. "it has no checkpoint.json".
    */
   recognise(path: string): string | null;
 }
@@ -54,6 +56,7 @@ export type OutputState = 'absent' | 'empty' | 'ours' | 'forced';
 export interface OutputPlan {
   /** The absolute output path. */
   target: string;
+  /** What is there now (decides nothing by itself: the writer replaces it atomically). */
   state: OutputState;
 }
 
@@ -116,6 +119,13 @@ function probeWritable(target: string, fail: (why: string) => SngpError): void {
 /**
  * Check, before any work, that a tool may write its output at `path`. Throws a one-line SngpError
  * naming the problem and what to do; returns what is there now. Read-only apart from the probe file.
+ * @param path - the output path as the user gave it.
+ * @param kind - what the tool writes, e.g. {@link CHECKPOINT_OUTPUT} or {@link ONNX_MODEL_OUTPUT}.
+ * @param opts - `force`, the run's `inputs`, the flag name for messages, and the probe switch.
+ * @returns the absolute path and what is there now.
+ * @throws SngpError if the path is empty, protected (root, home, current directory, or an input,
+ *   even with `force`), holds something that is not this kind of output (without `force`), is the
+ *   wrong type (a directory for a file output), or cannot be written.
  */
 export function checkOutputPath(path: string, kind: OutputKind, opts: OutputCheckOptions = {}): OutputPlan {
   const flag = opts.flag ?? '--out';
@@ -195,7 +205,11 @@ function recogniseCheckpoint(dir: string): string | null {
   return null;
 }
 
-/** "3 other entries (a, b, c)" for messages. */
+/**
+ * "3 other entries (a, b, c)" for messages: the count and at most three names.
+ * @param names - directory entry names.
+ * @returns the phrase.
+ */
 export function describeEntries(names: string[]): string {
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', ...' : '');
   return `${names.length} other ${names.length === 1 ? 'entry' : 'entries'} (${shown})`;

@@ -10,6 +10,12 @@ export class Rng {
   private s3: number;
   private spareNormal: number | null = null;
 
+  /**
+   * A generator whose whole stream is fixed by `seed`.
+   * @param seed - any finite number; it is truncated to an integer and taken modulo 2^32, so
+   *   seeds that agree there give the same stream.
+   * @throws RangeError if `seed` is NaN or infinite (a programming error, not user input).
+   */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
     let x = Math.trunc(seed) >>> 0;
@@ -26,7 +32,10 @@ export class Rng {
     this.s3 = next();
   }
 
-  /** Next raw 32-bit unsigned integer. */
+  /**
+   * The next raw output of the generator; every other draw is built from these.
+   * @returns an integer in [0, 2^32).
+   */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.s1 << 9) >>> 0;
@@ -39,12 +48,19 @@ export class Rng {
     return result;
   }
 
-  /** Uniform in [0, 1) with 32 bits of resolution. */
+  /**
+   * A uniform draw with 32 bits of resolution (one {@link Rng.nextUint32 | nextUint32}).
+   * @returns a number in [0, 1).
+   */
   uniform(): number {
     return this.nextUint32() / 4294967296;
   }
 
-  /** Standard normal draw (Box-Muller, caching the second value). */
+  /**
+   * A standard normal draw N(0, 1) by Box-Muller; each pair of uniforms gives two draws, the second
+   * is kept for the next call.
+   * @returns a finite number (the log of a zero uniform is never taken).
+   */
   normal(): number {
     if (this.spareNormal !== null) {
       const v = this.spareNormal;
@@ -59,18 +75,36 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Integer in [0, n). */
+  /**
+   * A uniform integer index.
+   * @param n - the number of choices, a positive integer.
+   * @returns an integer in [0, n).
+   */
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
 
-  /** A child generator with its own stream, derived from this one (for independent sub-tasks). */
+  /**
+   * A child generator with its own stream, derived from this one, for independent sub-tasks (e.g.
+   * one per ensemble member): the child's draws do not shift when another sub-task draws more.
+   * @returns a new generator seeded from this one's next output.
+   */
   fork(): Rng {
     return new Rng(this.nextUint32());
   }
 
-  /** In-place Fisher-Yates shuffle. */
-  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+  /**
+   * Shuffle in place (Fisher-Yates): every permutation equally likely.
+   * @param a - an array or typed array; its elements are reordered.
+   * @returns `a` itself.
+   */
+  shuffle<
+    T extends {
+      /** Element count. */
+      length: number;
+      [i: number]: unknown;
+    },
+  >(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = a[i];
@@ -80,14 +114,22 @@ export class Rng {
     return a;
   }
 
-  /** A permutation of 0..n-1. */
+  /**
+   * A uniformly random permutation.
+   * @param n - its length, a non-negative integer.
+   * @returns the integers 0..n-1 in random order.
+   */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
   }
 
-  /** Fill a Float32Array with uniform [0, 1) draws. */
+  /**
+   * Fill an array with uniform draws (one {@link Rng.uniform | uniform} per element, in order).
+   * @param out - the array to fill; a draw just below 1 may round to 1.0 in float32.
+   * @returns `out` itself.
+   */
   fillUniform(out: Float32Array): Float32Array {
     for (let i = 0; i < out.length; i++) out[i] = this.uniform();
     return out;

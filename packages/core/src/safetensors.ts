@@ -1,16 +1,23 @@
 import { SngpError } from './errors.js';
 
-/**
+/*
  * The safetensors layout: u64 little-endian header length, a JSON header mapping each tensor name
  * to {dtype, shape, data_offsets} (offsets relative to the end of the header), then the raw
  * little-endian bytes. Readable by numpy alone; no tfjs needed.
  */
+
+/** The element types a checkpoint uses, by their safetensors names: float32, float64, int32. */
 export type TensorDtype = 'F32' | 'F64' | 'I32';
+/** The typed arrays that hold a {@link TensorDtype}: F32, F64 and I32 respectively. */
 export type TensorData = Float32Array | Float64Array | Int32Array;
 
+/** One tensor of a safetensors file (the name is its key in the enclosing record). */
 export interface NamedTensor {
+  /** Element type; always matches the class of `data`. */
   dtype: TensorDtype;
+  /** Dimensions, outermost first ([] for a scalar); their product is `data.length`. */
   shape: number[];
+  /** The values, row-major. */
   data: TensorData;
 }
 
@@ -22,13 +29,25 @@ function dtypeOf(data: TensorData): TensorDtype {
   return 'I32';
 }
 
+/**
+ * A tensor with its dtype taken from the array type.
+ * @param data - the values, row-major (kept, not copied).
+ * @param shape - dimensions, outermost first.
+ * @returns the tensor.
+ * @throws Error if the shape's size is not `data.length` (a programming error).
+ */
 export function tensor(data: TensorData, shape: number[]): NamedTensor {
   const size = shape.reduce((a, b) => a * b, 1);
   if (size !== data.length) throw new Error(`tensor of shape [${shape}] needs ${size} values, got ${data.length}`);
   return { dtype: dtypeOf(data), shape, data };
 }
 
-/** Serialise tensors (in name order, 8-byte aligned header) plus optional string metadata. */
+/**
+ * Serialise tensors (in name order, 8-byte aligned header) plus optional string metadata.
+ * @param tensors - tensors by name.
+ * @param metadata - string-to-string pairs stored as the header's `__metadata__` (omitted if absent).
+ * @returns the complete file contents.
+ */
 export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata?: Record<string, string>): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
@@ -73,11 +92,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * tensors: a sane header length, a JSON object header, string-to-string `__metadata__`, known
  * dtypes, shapes of non-negative integers, and integer `data_offsets` that, sorted, tile the data
  * buffer exactly (no gap, no overlap, nothing left over).
+ * @param bytes - the whole file.
+ * @param source - names the file in error messages (default "safetensors").
+ * @returns the tensors (copied, so aligned) and the metadata.
+ * @throws SngpError for anything that breaks the format (truncated, bad header, unsupported dtype,
+ *   offsets that do not match the shapes or do not tile the data).
  */
 export function decodeSafetensors(
   bytes: Uint8Array,
   source = 'safetensors',
-): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
+): {
+  /** Tensors by name (a prototype-free record, so any name is safe). */
+  tensors: Record<string, NamedTensor>;
+  /** The header's `__metadata__` ({} if absent). */
+  metadata: Record<string, string>;
+} {
   if (bytes.length < 8) throw new SngpError(`${source}: truncated (${bytes.length} bytes, no header length)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen64 = view.getBigUint64(0, true);

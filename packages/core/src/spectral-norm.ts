@@ -1,8 +1,10 @@
-/**
+/*
  * Spectral norm to convergence in float64. Training estimates sigma ~ ||W||_2 with one power
  * iteration per step; at the end of training and again at export, sigma is computed exactly here
  * and W / max(1, sigma / c) is applied, so the stored and exported kernels satisfy ||W||_2 <= c.
  */
+
+/** The spectral norm of a matrix and how it was found, from {@link spectralNorm}. */
 export interface SpectralNormResult {
   /** Largest singular value of W. */
   sigma: number;
@@ -10,6 +12,10 @@ export interface SpectralNormResult {
   vector: Float64Array;
   /** Power iterations used (after squaring). */
   iterations: number;
+  /**
+   * Whether the Rayleigh quotient settled (relative change <= 1e-15) within 1000 iterations; if
+   * not, `sigma` is the last estimate.
+   */
   converged: boolean;
 }
 
@@ -55,6 +61,12 @@ function normalize(v: Float64Array): number {
  * (A^1024 by default, rescaled each time), which raises the eigenvalue ratio lambda2/lambda1 to the
  * 1024th power, so the iteration converges in a handful of steps even when the top singular values
  * are close; sigma is then the Rayleigh quotient of the original A (accurate to second order).
+ * Deterministic: no random start vector.
+ * @param w - the matrix, row-major [rows, cols] (a kernel [in, out]).
+ * @param rows - its row count.
+ * @param cols - its column count.
+ * @param squarings - how often A is squared before iterating (default 10, i.e. A^1024).
+ * @returns sigma, the top right singular vector and convergence facts (sigma 0 for a zero matrix).
  */
 export function spectralNorm(w: ArrayLike<number>, rows: number, cols: number, squarings = 10): SpectralNormResult {
   const a = gram(w, rows, cols);
@@ -92,6 +104,7 @@ export function spectralNorm(w: ArrayLike<number>, rows: number, cols: number, s
   return { sigma: Math.sqrt(Math.max(prev, 0)), vector: v, iterations: maxIter, converged: false };
 }
 
+/** A kernel with its spectral normalisation applied, from {@link bakeSpectralNorm}. */
 export interface BakedKernel extends SpectralNormResult {
   /** W / max(1, sigma / c), float64, same layout as the input. */
   kernel: Float64Array;
@@ -99,7 +112,15 @@ export interface BakedKernel extends SpectralNormResult {
   scale: number;
 }
 
-/** Bake the spectral normalisation into a kernel: W / max(1, sigma / c). */
+/**
+ * Bake the spectral normalisation into a kernel: W / max(1, sigma / c), so ||W||_2 <= c afterwards
+ * (a kernel already within the bound is returned unscaled, as a float64 copy).
+ * @param w - the kernel, row-major [rows, cols].
+ * @param rows - its row count.
+ * @param cols - its column count.
+ * @param bound - the bound c (the checkpoint's `specNormBound`, 0.9 by default).
+ * @returns the scaled kernel, the divisor and the {@link spectralNorm} result of the input.
+ */
 export function bakeSpectralNorm(w: ArrayLike<number>, rows: number, cols: number, bound: number): BakedKernel {
   const r = spectralNorm(w, rows, cols);
   const scale = Math.max(1, r.sigma / bound);

@@ -14,7 +14,12 @@ export interface GridSurfaces {
   uncertainty: Float32Array;
 }
 
-/** The largest value `plotUncertainty` can take for K classes (its colour scale's upper end). */
+/**
+ * The largest value the (unnormalised) {@link GridSurfaces.uncertainty} can take for K classes,
+ * the upper end of its colour scale: 0.25 for two classes (p (1 - p) at p = 0.5), else 1 - 1/K.
+ * @param k - classes K (>= 2).
+ * @returns the maximum.
+ */
 export function maxPlotUncertainty(k: number): number {
   return k === 2 ? 0.25 : 1 - 1 / k;
 }
@@ -22,8 +27,19 @@ export function maxPlotUncertainty(k: number): number {
 /**
  * The plotted fields from [N, K] probabilities. With `normalize`, the uncertainty is divided by its
  * maximum over the grid (the tutorial's "(Normalized)" panel); a model certain everywhere keeps zeros.
+ * @param probs - probabilities over the grid points, row-major [N, K].
+ * @param k - classes K.
+ * @param options - `normalize`: divide the uncertainty by its maximum (default false).
+ * @returns both fields, [N] each.
  */
-export function gridSurfaces(probs: ArrayLike<number>, k: number, options: { normalize?: boolean } = {}): GridSurfaces {
+export function gridSurfaces(
+  probs: ArrayLike<number>,
+  k: number,
+  options: {
+    /** Divide the uncertainty by its maximum over the grid (default false). */
+    normalize?: boolean;
+  } = {},
+): GridSurfaces {
   const n = probs.length / k;
   const probability = new Float32Array(n);
   const uncertainty = new Float32Array(n);

@@ -57,7 +57,9 @@ function uninstall(): void {
 
 /**
  * Register a temporary path (file or directory) that must be removed if the process is stopped by
- * SIGINT or SIGTERM before {@link untrackTemp} is called for it.
+ * SIGINT or SIGTERM before {@link untrackTemp} is called for it. Installs the signal handlers
+ * while any path is registered.
+ * @param path - the temporary file or directory.
  */
 export function trackTemp(path: string): void {
   live.add(path);
@@ -69,6 +71,7 @@ export function trackTemp(path: string): void {
  * handlers are removed a moment later, not at once: a signal that arrived while a synchronous write
  * was running is only dispatched on the next event-loop turn, and would be lost if the handler were
  * already gone (the process would then ignore that Ctrl-C).
+ * @param path - a path given to {@link trackTemp}; unknown paths are ignored.
  */
 export function untrackTemp(path: string): void {
   live.delete(path);
@@ -78,7 +81,10 @@ export function untrackTemp(path: string): void {
   }
 }
 
-/** The temporary paths alive right now (for tests and diagnostics). */
+/**
+ * The temporary paths alive right now (for tests and diagnostics).
+ * @returns a copy, in registration order.
+ */
 export function liveTemps(): string[] {
   return [...live];
 }

@@ -45,6 +45,14 @@ describe('parseCsv', () => {
     expect(() => parseCsv(text, { source: 'f.csv' })).toThrow(msg);
   });
 
+  it('suggests --label-column when a text column fails on the first row', () => {
+    expect(() => parseCsv('species,x\nsetosa,1\n', { source: 'f.csv' })).toThrow(
+      /row 2, column "species": expected a finite number, got "setosa"; if "species" holds the labels, name it with --label-column/,
+    );
+    // A stray bad value further down is a data error, not a label column: no hint then.
+    expect(() => parseCsv('a,c\n1,x\nbad,y\n', { source: 'f.csv' })).toThrow(/row 3, column "a": expected a finite number, got "bad"$/);
+  });
+
   it('names a missing label column and the columns there are', () => {
     expect(() => parseCsv('a,b\n1,2\n', { labelColumn: 'y' })).toThrow(/label column "y" not found \(columns: a, b\)/);
   });

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, aupr, auroc, brier, ece, meanFieldProbs, meanSoftmax, nll, softmaxRows, uncertaintyScore } from '../src/index.js';
+import {
+  accuracy,
+  aupr,
+  auroc,
+  brier,
+  calibrationBins,
+  ece,
+  meanFieldProbs,
+  meanSoftmax,
+  nll,
+  rocCurve,
+  softmaxRows,
+  uncertaintyScore,
+} from '../src/index.js';
 
 describe('metrics', () => {
   const probs = [0.9, 0.1, 0.2, 0.8, 0.6, 0.4, 0.3, 0.7];
@@ -31,6 +44,77 @@ describe('metrics', () => {
     // sklearn.metrics.average_precision_score([0,0,1,1],[0.1,0.4,0.35,0.8]) == 0.8333...
     expect(aupr([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(5 / 6, 10);
     expect(aupr([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1])).toBe(1);
+  });
+});
+
+describe('metrics with tied scores', () => {
+  // Shuffle both arrays the same way: a tie-aware metric cannot depend on the input order.
+  const permuted = (s: number[], p: number[], order: number[]) => [order.map((i) => s[i]), order.map((i) => p[i])] as const;
+
+  it('AUROC uses midranks: a tie between a positive and a negative counts half', () => {
+    // Negatives {0, 0}, positives {0, 0.5, 1}: pairs won 0.5 + 0.5 + 2 + 2 of 6.
+    const s = [0, 0, 0, 0.5, 1];
+    const p = [0, 1, 0, 1, 1];
+    expect(auroc(s, p)).toBeCloseTo(5 / 6, 12);
+    for (const order of [[4, 3, 2, 1, 0], [1, 0, 2, 4, 3], [2, 4, 0, 3, 1]]) expect(auroc(...permuted(s, p, order))).toBeCloseTo(5 / 6, 12);
+  });
+
+  it('AUPR treats tied scores as one threshold, whatever their order', () => {
+    // Thresholds 0.9 (1 pos, 1 neg): recall 1/3, precision 1/2; 0.5 (2 pos): recall 1, precision 3/4.
+    // AP = 1/3 * 1/2 + 2/3 * 3/4 = 2/3 (breaking the 0.9 tie positive-first would give 5/6).
+    const s = [0.9, 0.9, 0.5, 0.5, 0.1];
+    const p = [1, 0, 1, 1, 0];
+    expect(aupr(s, p)).toBeCloseTo(2 / 3, 12);
+    for (const order of [[1, 0, 2, 3, 4], [4, 3, 2, 1, 0], [3, 1, 4, 0, 2]]) expect(aupr(...permuted(s, p, order))).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('reproduces the float32 artefact: OOD rows all tied at 0 with some in-domain rows', () => {
+    // The README's baseline AUPR 0.3333 = the positives' share: all positives enter at the last threshold.
+    const s = [0.2, 0.1, 0, 0, 0, 0];
+    const p = [0, 0, 0, 0, 1, 1];
+    expect(auroc(s, p)).toBeCloseTo(2 / 8, 12);
+    expect(aupr(s, p)).toBeCloseTo(2 / 6, 12);
+  });
+
+  it('ranks +-Infinity correctly and refuses NaN', () => {
+    // pos -Inf ties neg -Inf (0.5), pos 1 beats it (1): 1.5 of 2 pairs.
+    expect(auroc([-Infinity, -Infinity, 1], [0, 1, 1])).toBe(0.75);
+    expect(auroc([Infinity, -Infinity, Infinity, 0], [1, 0, 1, 0])).toBe(1);
+    expect(aupr([Infinity, -Infinity, Infinity, 0], [1, 0, 1, 0])).toBe(1);
+    expect(() => auroc([0.1, NaN, 0.3], [0, 1, 1])).toThrow(/AUROC: score 1 is NaN/);
+    expect(() => aupr([0.1, NaN], [0, 1])).toThrow(/AUPR: score 1 is NaN/);
+    expect(() => auroc([0.1, 0.2], [0, 1, 1])).toThrow(/2 scores but 3 labels/);
+  });
+
+  it('ROC curve: one point per distinct threshold, a tied block is one diagonal step; area = AUROC', () => {
+    const s = [0.9, 0.9, 0.5, 0.1];
+    const p = [1, 0, 1, 0];
+    const { fpr, tpr } = rocCurve(s, p);
+    expect(Array.from(fpr)).toEqual([0, 0.5, 0.5, 1]);
+    expect(Array.from(tpr)).toEqual([0, 0.5, 1, 1]);
+    let area = 0;
+    for (let i = 1; i < fpr.length; i++) area += ((fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1])) / 2;
+    expect(area).toBeCloseTo(auroc(s, p), 12);
+    expect(area).toBeCloseTo(0.625, 12);
+    expect(() => rocCurve([1, 2], [1, 1])).toThrow(/both positive and negative/);
+  });
+});
+
+describe('reliability diagram', () => {
+  it('bins rows by confidence with per-bin accuracy, and ECE is their weighted gap', () => {
+    // Confidences 0.9 (right), 0.95 (right), 0.6 (wrong), 0.55 (right); 5 bins of width 0.2.
+    const probs = [0.9, 0.1, 0.05, 0.95, 0.6, 0.4, 0.45, 0.55];
+    const labels = [0, 1, 1, 1];
+    const bins = calibrationBins(probs, labels, 2, 5);
+    expect(bins.map((b) => b.count)).toEqual([0, 0, 2, 0, 2]);
+    expect(bins[2].lo).toBeCloseTo(0.4, 12);
+    expect(bins[2].hi).toBeCloseTo(0.6, 12);
+    expect(bins[2].confidence).toBeCloseTo(0.575, 12);
+    expect(bins[2].accuracy).toBe(0.5);
+    expect(bins[4].confidence).toBeCloseTo(0.925, 12);
+    expect(bins[4].accuracy).toBe(1);
+    expect(Number.isNaN(bins[0].accuracy)).toBe(true);
+    expect(ece(probs, labels, 2, 5)).toBeCloseTo((2 * 0.075 + 2 * 0.075) / 4, 12);
   });
 });
 

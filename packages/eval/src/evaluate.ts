@@ -2,9 +2,20 @@
  * Evaluation of one loaded model through the runtime: in-domain calibration metrics, OOD
  * detection, grid probabilities and latency. The metric math itself is core's.
  */
-import { accuracy, aupr, auroc, brier, ece, nll } from '@sngp/core';
+import {
+  DEFAULT_UNCERTAINTY_SCORE,
+  type UncertaintyScoreName,
+  type UncertaintyScores,
+  accuracy,
+  aupr,
+  auroc,
+  brier,
+  calibrationBins,
+  ece,
+  nll,
+} from '@sngp/core';
 import { checkDataFitsModel, type EvalData } from './data.js';
-import type { ClassificationMetrics, EvalModel, LatencyResult, ModelResult, OodMetrics } from './types.js';
+import type { ClassificationMetrics, EvalModel, LatencyResult, ModelResult, OodMetrics, OodResult } from './types.js';
 
 /** ECE bins (the tutorial's and Uncertainty Baselines' 15). */
 export const ECE_BINS = 15;
@@ -18,14 +29,41 @@ export function classificationMetrics(probs: Float32Array, labels: Int32Array, k
   };
 }
 
-/** OOD rows are the positives; a higher uncertainty should mean "more likely OOD". */
-export function oodMetrics(inDomainScores: Float32Array, oodScores: Float32Array): OodMetrics {
-  const scores = new Float32Array(inDomainScores.length + oodScores.length);
+/**
+ * AUROC and AUPR of one score: OOD rows are the positives, so a higher score should mean "more
+ * likely OOD". Tied scores are handled as ties (core's metrics), never broken by order.
+ * @param inDomainScores - the score of every in-domain test row.
+ * @param oodScores - the score of every OOD row.
+ * @returns AUROC and AUPR.
+ */
+export function oodMetrics(inDomainScores: ArrayLike<number>, oodScores: ArrayLike<number>): OodMetrics {
+  const scores = new Float64Array(inDomainScores.length + oodScores.length);
   scores.set(inDomainScores);
   scores.set(oodScores, inDomainScores.length);
   const positive = new Uint8Array(scores.length);
   positive.fill(1, inDomainScores.length);
   return { auroc: auroc(scores, positive), aupr: aupr(scores, positive) };
+}
+
+/** Report order of the scores (the default first). */
+export const SCORE_ORDER: readonly UncertaintyScoreName[] = ['logNonMax', 'entropy', 'variance'];
+
+/**
+ * OOD detection by every score the model has; `auroc` / `aupr` are the default score's.
+ * @param test - the runtime's scores of the in-domain test rows.
+ * @param ood - the runtime's scores of the OOD rows.
+ * @returns per-score metrics and the default score's.
+ */
+export function oodDetection(test: UncertaintyScores, ood: UncertaintyScores): OodResult {
+  const byScore: OodResult['byScore'] = {};
+  for (const name of SCORE_ORDER) {
+    const a = test[name];
+    const b = ood[name];
+    if (a && b) byScore[name] = oodMetrics(a, b);
+  }
+  const score = DEFAULT_UNCERTAINTY_SCORE;
+  const main = byScore[score] as OodMetrics;
+  return { auroc: main.auroc, aupr: main.aupr, rows: ood.logNonMax.length, score, byScore };
 }
 
 export function median(values: number[]): number {
@@ -59,7 +97,7 @@ export interface EvaluateOptions {
 export async function evaluateModel(model: EvalModel, data: EvalData, opts: EvaluateOptions = {}): Promise<ModelResult> {
   const { info } = model;
   const label = opts.file ?? opts.name ?? info.method;
-  checkDataFitsModel(data, info, label);
+  checkDataFitsModel(data.name, data.test, info, label);
   const k = info.classes.length;
   // Fixed seed: MC dropout's noise is drawn from it, so a report is reproducible.
   const test = await model.predict(data.test.x, { seed: 0 });
@@ -71,13 +109,16 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
     provider: info.provider,
     classes: info.classes,
     test: { ...classificationMetrics(test.probs, data.test.y, k), rows: data.test.n },
+    reliability: calibrationBins(test.probs, data.test.y, k, ECE_BINS),
     ood: null,
     latency: { rows: 0, runs: 0, medianMs: NaN, minMs: NaN },
     grid: null,
+    scores: { test: test.scores, ood: null },
   };
   if (data.ood) {
     const ood = await model.predict(data.ood.x, { seed: 0 });
-    result.ood = { ...oodMetrics(test.uncertainty, ood.uncertainty), rows: data.ood.n };
+    result.ood = oodDetection(test.scores, ood.scores);
+    result.scores.ood = ood.scores;
   }
   if (data.grid) {
     const g = await model.predict(data.grid.dataset.x, { seed: 0 });

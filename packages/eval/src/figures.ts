@@ -21,7 +21,8 @@ export interface SurfaceInput {
   ood: Dataset | null;
 }
 
-const FONT = 'DejaVu Sans';
+/** The font of every figure (Debian's fonts-dejavu, which resvg finds among the system fonts). */
+export const FONT = 'DejaVu Sans';
 const POINT_KINDS = ['train: class 0', 'train: class 1', 'OOD'];
 const POINT_FILLS = ['#ff9d00', '#00c2a8', '#ffffff'];
 type Row = Record<string, number | string>;
@@ -123,7 +124,11 @@ function panel(input: SurfaceInput, kind: 'probability' | 'uncertainty', o: Pane
   };
 }
 
-const CONFIG = {
+/** Vega-Lite schema every spec declares. */
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Shared look of every figure (white background, DejaVu Sans as resvg has it). */
+export const FIGURE_CONFIG = {
   background: 'white',
   font: FONT,
   view: { stroke: '#888' },
@@ -135,8 +140,8 @@ const CONFIG = {
 export function methodFigureSpec(input: SurfaceInput): TopLevelSpec {
   const o = { width: 380, height: 270, showColorLegend: true };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
+    $schema: VEGA_LITE_SCHEMA,
+    config: FIGURE_CONFIG,
     hconcat: [panel(input, 'probability', o), panel(input, 'uncertainty', o)],
     resolve: { scale: { color: 'independent', stroke: 'independent', fill: 'shared', shape: 'shared' } },
   } as unknown as TopLevelSpec;
@@ -152,8 +157,8 @@ export function overviewFigureSpec(inputs: SurfaceInput[]): TopLevelSpec {
     };
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
+    $schema: VEGA_LITE_SCHEMA,
+    config: FIGURE_CONFIG,
     title: { text: 'Two moons: class probability and predictive uncertainty per method', fontSize: 15 },
     vconcat: rows,
     resolve: { scale: { color: 'independent', stroke: 'independent', fill: 'shared', shape: 'shared' } },

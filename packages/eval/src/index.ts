@@ -4,14 +4,31 @@ export type {
   EvalPrediction,
   ClassificationMetrics,
   OodMetrics,
+  OodResult,
   LatencyResult,
   ModelResult,
 } from './types.js';
-export { LATENCY_ROWS, type EvalData, type GridSpec, moonsData, csvData, alignFeatures, tileRows } from './data.js';
+export {
+  LATENCY_ROWS,
+  MOONS_OOD_NAME,
+  type EvalData,
+  type GridSpec,
+  type LoadedData,
+  moonsData,
+  loadEvalData,
+  dataForModel,
+  alignFeatures,
+  checkDataFitsModel,
+  tileRows,
+} from './data.js';
+export { type DataOptions, type OodCsvColumns, checkDataOptions, loadDataFile, loadOodFile, oodCsvColumns, readIdxImages } from './user-data.js';
+export { parseClassList, keepClasses, mapOntoModelClasses } from './classes.js';
 export {
   ECE_BINS,
   classificationMetrics,
   oodMetrics,
+  oodDetection,
+  SCORE_ORDER,
   measureLatency,
   evaluateModel,
   cornerProbabilities,
@@ -19,11 +36,26 @@ export {
 } from './evaluate.js';
 export { type SurfaceInput, methodFigureSpec, overviewFigureSpec, renderSvg, svgToPng, renderPng } from './figures.js';
 export {
+  type Histogram,
+  type ScoreHistogramInput,
+  type RocInput,
+  type ReliabilityInput,
+  histogram,
+  thinCurve,
+  scoreHistogramSpec,
+  rocSpec,
+  reliabilitySpec,
+} from './diagnostic-figures.js';
+export {
   REPORT_FORMAT,
   REPORT_FORMAT_VERSION,
   type ReportJson,
   type ModelReport,
+  type ReportFigures,
+  SCORE_LABELS,
   buildReportJson,
+  oodScoreTable,
+  scoresParagraph,
   writeReport,
   renderHtml,
   renderMarkdown,

@@ -8,16 +8,19 @@
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type CalibrationBin, DEFAULT_UNCERTAINTY_SCORE, type UncertaintyScoreName, rocCurve } from '@sngp/core';
 import { type OutputKind, describeEntries, writeDirectoryAtomic, writeFileDurable } from '@sngp/core/node';
 import type { GridSpec, EvalData } from './data.js';
-import { cornerProbabilities } from './evaluate.js';
+import { type RocInput, reliabilitySpec, rocSpec, scoreHistogramSpec } from './diagnostic-figures.js';
+import { SCORE_ORDER, cornerProbabilities } from './evaluate.js';
 import { methodFigureSpec, overviewFigureSpec, renderPng, type SurfaceInput } from './figures.js';
 import type { ModelResult } from './types.js';
 
 export const REPORT_FORMAT = 'sngp-eval-report';
-export const REPORT_FORMAT_VERSION = 1;
+/** 2: per-score OOD metrics (`ood.score`, `ood.byScore`), `reliability`, `oodData`, `diagnosticFigures`. */
+export const REPORT_FORMAT_VERSION = 2;
 
-/** One model's row of metrics.json (no grid arrays: those live in the figures). */
+/** One model's row of metrics.json (no per-row arrays: those live in the figures). */
 export interface ModelReport {
   name: string;
   file: string;
@@ -25,21 +28,44 @@ export interface ModelReport {
   provider: string;
   classes: string[];
   test: ModelResult['test'];
+  /** The reliability diagram's non-empty confidence bins (test set). */
+  reliability: CalibrationBin[];
+  /** OOD detection: `auroc` / `aupr` of the default score (`score`), and every score in `byScore`. */
   ood: ModelResult['ood'];
   latency: ModelResult['latency'];
   /** p(class 0) at the grid's four corners, far from the data (two moons only). */
   farCorners: number[] | null;
+  /** The model's surface figure (two moons only). */
   figure: string | null;
+}
+
+/** Figures of the whole report (paths inside the folder), null when not drawn. */
+export interface ReportFigures {
+  /** All methods' surfaces (two moons only). */
+  overview: string | null;
+  /** Histogram of the default score, in-domain vs OOD (with OOD rows). */
+  scoreHistogram: string | null;
+  /** ROC curves of OOD detection (with OOD rows). */
+  roc: string | null;
+  /** Reliability diagrams of the test set. */
+  reliability: string | null;
 }
 
 export interface ReportJson {
   format: typeof REPORT_FORMAT;
   formatVersion: number;
   generatedAt: string;
+  /** The in-domain rows: "moons" or the file (and its --classes). */
   data: string;
+  /** The OOD rows (the two-moons cluster or the --ood file and its --ood-classes), or null. */
+  oodData: string | null;
+  /** The score behind the OOD AUROC / AUPR columns. */
+  defaultScore: UncertaintyScoreName;
   machine: { cpus: number; cpuModel: string; node: string; platform: string };
   models: ModelReport[];
   overviewFigure: string | null;
+  /** The histogram, ROC and reliability figures (any number of features). */
+  diagnosticFigures: Omit<ReportFigures, 'overview'>;
 }
 
 export function machineInfo(): ReportJson['machine'] {
@@ -47,12 +73,29 @@ export function machineInfo(): ReportJson['machine'] {
   return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
 }
 
-export function buildReportJson(results: ModelResult[], dataName: string, figures: Map<string, string>, overview: string | null): ReportJson {
+const NO_FIGURES: ReportFigures = { overview: null, scoreHistogram: null, roc: null, reliability: null };
+
+/**
+ * metrics.json's contents.
+ * @param results - the evaluated models.
+ * @param data - names of the in-domain and OOD rows.
+ * @param modelFigures - each model's surface figure by model name (two moons).
+ * @param figures - the report-wide figures.
+ * @returns the report.
+ */
+export function buildReportJson(
+  results: ModelResult[],
+  data: Pick<EvalData, 'name' | 'oodName'>,
+  modelFigures: Map<string, string> = new Map(),
+  figures: ReportFigures = NO_FIGURES,
+): ReportJson {
   return {
     format: REPORT_FORMAT,
     formatVersion: REPORT_FORMAT_VERSION,
     generatedAt: new Date().toISOString(),
-    data: dataName,
+    data: data.name,
+    oodData: data.oodName,
+    defaultScore: DEFAULT_UNCERTAINTY_SCORE,
     machine: machineInfo(),
     models: results.map((r) => ({
       name: r.name,
@@ -61,18 +104,30 @@ export function buildReportJson(results: ModelResult[], dataName: string, figure
       provider: r.provider,
       classes: r.classes,
       test: r.test,
+      reliability: r.reliability.filter((b) => b.count > 0),
       ood: r.ood,
       latency: r.latency,
       farCorners: r.grid ? cornerProbabilities(r.grid, r.classes.length) : null,
-      figure: figures.get(r.name) ?? null,
+      figure: modelFigures.get(r.name) ?? null,
     })),
-    overviewFigure: overview,
+    overviewFigure: figures.overview,
+    diagnosticFigures: { scoreHistogram: figures.scoreHistogram, roc: figures.roc, reliability: figures.reliability },
   };
 }
 
 const f = (v: number | undefined | null, digits = 4) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v.toFixed(digits));
 
-/** The metrics table as rows of strings (header first); shared by the HTML, Markdown and the CLI. */
+/** How each score is called in tables, legends and axes. */
+export const SCORE_LABELS: Record<UncertaintyScoreName, string> = {
+  logNonMax: 'log(1 - max p)',
+  entropy: 'entropy',
+  variance: 'variance',
+};
+
+/**
+ * The metrics table as rows of strings (header first); shared by the HTML, Markdown and the CLI.
+ * OOD AUROC / AUPR are the default score's (log(1 - max p)); see {@link oodScoreTable} for all.
+ */
 export function metricsTable(report: Pick<ReportJson, 'models'>): string[][] {
   const header = ['Model', 'Accuracy', 'NLL', 'Brier', 'ECE', 'OOD AUROC', 'OOD AUPR', 'Latency (ms)', 'Provider'];
   const rows = report.models.map((m) => [
@@ -86,6 +141,18 @@ export function metricsTable(report: Pick<ReportJson, 'models'>): string[][] {
     f(m.latency.medianMs, 1),
     m.provider,
   ]);
+  return [header, ...rows];
+}
+
+/**
+ * OOD detection by every score (AUROC and AUPR per score; "-" where a model has no such score),
+ * or null when no model has OOD rows.
+ */
+export function oodScoreTable(report: Pick<ReportJson, 'models'>): string[][] | null {
+  if (!report.models.some((m) => m.ood)) return null;
+  const names = SCORE_ORDER.filter((s) => report.models.some((m) => m.ood?.byScore[s]));
+  const header = ['Model', ...names.flatMap((s) => [`AUROC ${SCORE_LABELS[s]}`, `AUPR ${SCORE_LABELS[s]}`])];
+  const rows = report.models.map((m) => [m.name, ...names.flatMap((s) => [f(m.ood?.byScore[s]?.auroc), f(m.ood?.byScore[s]?.aupr)])]);
   return [header, ...rows];
 }
 
@@ -103,35 +170,70 @@ export function formatMarkdownTable(rows: string[][]): string {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
+/**
+ * What each uncertainty score is (the report's "Scores" paragraph).
+ * @returns one paragraph of plain text.
+ */
+export function scoresParagraph(): string {
+  return (
+    'Uncertainty scores (higher = less certain), computed by the runtime in float64 from the logits, never from rounded ' +
+    'probabilities: log(1 - max p) is the log of the total probability of the classes other than the predicted one, taken ' +
+    'as a logsumexp of their log-probabilities; it ranks rows as 1 - max p does, but stays distinct where float32 ' +
+    '1 - max p is exactly 0 (max p above 1 - 6e-8), ties that used to make the baselines\' OOD AUROC and AUPR ' +
+    'artefacts. It is the default score, behind the OOD AUROC / AUPR columns. Entropy is the predictive entropy ' +
+    '-sum p log p (nats). Variance (SNGP only) is the Gaussian-process posterior variance, its distance-from-the-training-data ' +
+    'signal. Probabilities are the softmax (deterministic), the mean-field softmax (SNGP) and the mean over samples or ' +
+    'members (MC dropout, ensemble: log p = logsumexp over samples of log softmax, minus log S).'
+  );
+}
+
 function describe(report: ReportJson): string[] {
   const m = report.machine;
   const latencyRows = report.models[0]?.latency.rows ?? 0;
+  const ood = report.oodData
+    ? `OOD: ${report.oodData} (positive) against the test set (negative), scored by ${SCORE_LABELS[report.defaultScore]} (see Scores).`
+    : 'No OOD rows (pass --ood <file>).';
   return [
-    `Data: ${report.data}. In-domain metrics on the held-out test set (ECE: 15 bins). ` +
-      `OOD: the held-out cluster is positive, score = the runtime's uncertainty 1 - max p.`,
+    `Data: ${report.data}. In-domain metrics on the held-out test set (ECE: 15 bins). ${ood}`,
     `Latency: median wall time of predict() on ${latencyRows.toLocaleString('en-US')} rows through @sngp/runtime ` +
       `(${m.cpus} x ${m.cpuModel}, Node ${m.node}).`,
   ];
 }
 
+/** The report's figures with their headings, in reading order. */
+function figureList(report: ReportJson): { title: string; file: string }[] {
+  const d = report.diagnosticFigures;
+  const out: { title: string; file: string }[] = [];
+  if (report.overviewFigure) out.push({ title: 'All methods', file: report.overviewFigure });
+  if (d.scoreHistogram) out.push({ title: `OOD detection: ${SCORE_LABELS[report.defaultScore]}, in-domain vs OOD`, file: d.scoreHistogram });
+  if (d.roc) out.push({ title: 'OOD detection: ROC curves', file: d.roc });
+  if (d.reliability) out.push({ title: 'Calibration: reliability diagrams', file: d.reliability });
+  for (const m of report.models) if (m.figure) out.push({ title: m.name, file: m.figure });
+  return out;
+}
+
 export function renderMarkdown(report: ReportJson): string {
   const out = ['# SNGP toolkit evaluation report', '', `Generated ${report.generatedAt}.`, '', ...describe(report).flatMap((l) => [l, '']),
     formatMarkdownTable(metricsTable(report)), ''];
-  if (report.overviewFigure) out.push('## All methods', '', `![overview](${report.overviewFigure})`, '');
-  for (const m of report.models) if (m.figure) out.push(`## ${m.name}`, '', `![${m.name}](${m.figure})`, '');
+  const scores = oodScoreTable(report);
+  if (scores) out.push('## OOD detection by score', '', formatMarkdownTable(scores), '');
+  out.push('## Scores', '', scoresParagraph(), '');
+  for (const fig of figureList(report)) out.push(`## ${fig.title}`, '', `![${fig.title}](${fig.file})`, '');
   return out.join('\n');
 }
 
-export function renderHtml(report: ReportJson): string {
-  const rows = metricsTable(report);
-  const table = `<table>\n<thead><tr>${rows[0].map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows
+function htmlTable(rows: string[][]): string {
+  return `<table>\n<thead><tr>${rows[0].map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows
     .slice(1)
     .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('\n')}\n</tbody>\n</table>`;
-  const figs = [
-    report.overviewFigure ? `<h2>All methods</h2>\n<img src="${report.overviewFigure}" alt="overview">` : '',
-    ...report.models.filter((m) => m.figure).map((m) => `<h2>${escapeHtml(m.name)}</h2>\n<img src="${m.figure}" alt="${escapeHtml(m.name)}">`),
-  ].join('\n');
+}
+
+export function renderHtml(report: ReportJson): string {
+  const scores = oodScoreTable(report);
+  const figs = figureList(report)
+    .map((fig) => `<h2>${escapeHtml(fig.title)}</h2>\n<img src="${fig.file}" alt="${escapeHtml(fig.title)}">`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SNGP toolkit evaluation report</title>
 <style>
@@ -145,7 +247,10 @@ img { max-width: 100%; }
 <h1>SNGP toolkit evaluation report</h1>
 <p>Generated ${escapeHtml(report.generatedAt)}.</p>
 ${describe(report).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
-${table}
+${htmlTable(metricsTable(report))}
+${scores ? `<h2>OOD detection by score</h2>\n${htmlTable(scores)}` : ''}
+<h2>Scores</h2>
+<p>${escapeHtml(scoresParagraph())}</p>
 ${figs}
 </body></html>
 `;
@@ -207,29 +312,71 @@ export const REPORT_OUTPUT: OutputKind = {
   recognise: recogniseReport,
 };
 
+/** Report-wide figure files; a model's surface figure never takes one of these names. */
+const REPORT_FIGURES = { overview: 'figures/overview.png', scoreHistogram: 'figures/ood-histogram.png', roc: 'figures/ood-roc.png', reliability: 'figures/reliability.png' };
+
+/** The ROC curves: every model's default score, and SNGP's variance (dashed). */
+function rocInputs(results: ModelResult[]): RocInput[] {
+  const curves: RocInput[] = [];
+  for (const r of results) {
+    const { test, ood } = r.scores;
+    if (!r.ood || !ood) continue;
+    const names: UncertaintyScoreName[] = r.ood.byScore.variance ? [DEFAULT_UNCERTAINTY_SCORE, 'variance'] : [DEFAULT_UNCERTAINTY_SCORE];
+    for (const name of names) {
+      const a = test[name] as Float64Array;
+      const b = ood[name] as Float64Array;
+      const scores = new Float64Array(a.length + b.length);
+      scores.set(a);
+      scores.set(b, a.length);
+      const positive = new Uint8Array(scores.length).fill(1, a.length);
+      curves.push({ label: `${r.name}: ${SCORE_LABELS[name]}`, ...rocCurve(scores, positive), auroc: r.ood.byScore[name]!.auroc, dashed: name !== DEFAULT_UNCERTAINTY_SCORE });
+    }
+  }
+  return curves;
+}
+
 /**
- * Render the figures (two-dimensional grid data only) and write the report folder atomically. An
- * existing `outDir` is replaced only if it is empty or a report folder of ours (else an SngpError),
- * unless `opts.force`.
+ * Render the figures and write the report folder atomically: the surfaces (two-dimensional grid
+ * data only), and for any data the reliability diagrams and, with OOD rows, the score histogram
+ * and ROC curves. An existing `outDir` is replaced only if it is empty or a report folder of ours
+ * (else an SngpError), unless `opts.force`.
  */
 export async function writeReport(outDir: string, results: ModelResult[], data: EvalData, opts: WriteReportOptions = {}): Promise<ReportJson> {
   const pngs = new Map<string, Uint8Array>();
-  const figures = new Map<string, string>();
-  let overview: string | null = null;
+  const modelFigures = new Map<string, string>();
+  const figures: ReportFigures = { ...NO_FIGURES };
+  const reserved = new Set(Object.values(REPORT_FIGURES));
   const grid = data.grid;
   const withGrid = results.filter((r) => r.grid);
   if (grid && withGrid.length > 0) {
     for (const r of withGrid) {
       opts.onFigure?.(r.name);
-      const file = `figures/${safeName(r.name)}.png`;
+      let file = `figures/${safeName(r.name)}.png`;
+      if (reserved.has(file)) file = `figures/${safeName(r.name)}-surfaces.png`;
       pngs.set(file, await renderPng(methodFigureSpec(surfaceInput(r, grid, data))));
-      figures.set(r.name, file);
+      modelFigures.set(r.name, file);
     }
     opts.onFigure?.('overview');
-    overview = 'figures/overview.png';
-    pngs.set(overview, await renderPng(overviewFigureSpec(withGrid.map((r) => surfaceInput(r, grid, data)))));
+    figures.overview = REPORT_FIGURES.overview;
+    pngs.set(figures.overview, await renderPng(overviewFigureSpec(withGrid.map((r) => surfaceInput(r, grid, data)))));
   }
-  const report = buildReportJson(results, data.name, figures, overview);
+  const withOod = results.filter((r) => r.ood && r.scores.ood);
+  if (withOod.length > 0) {
+    opts.onFigure?.('OOD score histogram');
+    figures.scoreHistogram = REPORT_FIGURES.scoreHistogram;
+    const score = DEFAULT_UNCERTAINTY_SCORE;
+    const inputs = withOod.map((r) => ({ name: r.name, test: r.scores.test[score] as Float64Array, ood: r.scores.ood![score] as Float64Array, auroc: r.ood!.auroc }));
+    pngs.set(figures.scoreHistogram, await renderPng(scoreHistogramSpec(inputs, `${SCORE_LABELS[score]} (natural log)`)));
+    opts.onFigure?.('ROC curves');
+    figures.roc = REPORT_FIGURES.roc;
+    pngs.set(figures.roc, await renderPng(rocSpec(rocInputs(withOod))));
+  }
+  if (results.length > 0) {
+    opts.onFigure?.('reliability diagrams');
+    figures.reliability = REPORT_FIGURES.reliability;
+    pngs.set(figures.reliability, await renderPng(reliabilitySpec(results.map((r) => ({ name: r.name, bins: r.reliability, ece: r.test.ece })))));
+  }
+  const report = buildReportJson(results, data, modelFigures, figures);
   const files = new Map<string, string | Uint8Array>(pngs);
   files.set('index.html', renderHtml(report));
   files.set('README.md', renderMarkdown(report));

@@ -1,4 +1,4 @@
-import type { Method } from '@sngp/core';
+import type { CalibrationBin, Method, UncertaintyScoreName, UncertaintyScores } from '@sngp/core';
 import type { ModelInfo, PredictOptions, Prediction, SngpModel } from '@sngp/runtime';
 
 /**
@@ -23,10 +23,26 @@ export interface ClassificationMetrics {
   ece: number;
 }
 
-/** OOD detection: OOD rows positive, score = the runtime's uncertainty (1 - max p). */
+/** How well one score separates OOD rows (positive) from in-domain test rows (negative). */
 export interface OodMetrics {
+  /** Area under the ROC curve (ties count half); 0.5 is chance. */
   auroc: number;
+  /** Average precision; chance is the OOD rows' share. */
   aupr: number;
+}
+
+/**
+ * OOD detection of one model: `auroc` / `aupr` of the default score (`score`), plus every score
+ * the model has (`byScore`: logNonMax and entropy; SNGP also variance). Scores are the runtime's
+ * tie-free `Prediction.scores`.
+ */
+export interface OodResult extends OodMetrics {
+  /** OOD rows. */
+  rows: number;
+  /** The score behind `auroc` / `aupr` (core's DEFAULT_UNCERTAINTY_SCORE, `logNonMax`). */
+  score: UncertaintyScoreName;
+  /** AUROC and AUPR per score. */
+  byScore: Partial<Record<UncertaintyScoreName, OodMetrics>>;
 }
 
 export interface LatencyResult {
@@ -44,8 +60,12 @@ export interface ModelResult {
   provider: string;
   classes: string[];
   test: ClassificationMetrics & { rows: number };
-  ood: (OodMetrics & { rows: number }) | null;
+  /** Reliability diagram of the test set (ECE_BINS bins, empty ones included). */
+  reliability: CalibrationBin[];
+  ood: OodResult | null;
   latency: LatencyResult;
   /** Probabilities over the 100 x 100 grid (two moons only), row-major [rows * K]. */
   grid: { size: number; probs: Float32Array } | null;
+  /** The runtime's per-row uncertainty scores, test and OOD rows (for the figures; not in metrics.json). */
+  scores: { test: UncertaintyScores; ood: UncertaintyScores | null };
 }

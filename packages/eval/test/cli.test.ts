@@ -40,7 +40,13 @@ describe('sngp-eval end to end', () => {
       expect(m.provider).toBe('cpu');
       expect(m.farCorners).toHaveLength(4);
     }
-    expect(readdirSync(join(out, 'figures')).sort()).toEqual([...METHODS.map((m) => `${m}.png`), 'overview.png'].sort());
+    expect(readdirSync(join(out, 'figures')).sort()).toEqual(
+      [...METHODS.map((m) => `${m}.png`), 'overview.png', 'ood-histogram.png', 'ood-roc.png', 'reliability.png'].sort(),
+    );
+    // Tie-free scores: no two OOD rows share a log(1 - max p) score merely by float32 rounding, so the
+    // baselines' AUPR is no longer exactly the OOD share (500 / 1500) that ties to the last threshold give.
+    for (const m of report.models) expect(m.ood!.aupr, m.method).not.toBeCloseTo(1 / 3, 6);
+    expect(r.stdout).toMatch(/OOD detection by score/);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('figures/overview.png');
     // No temporary folder or backup left beside the report by the atomic swap.
     expect(readdirSync(dir).filter((f) => f.includes('.sngp-'))).toEqual([]);
@@ -109,7 +115,7 @@ describe('sngp-eval end to end', () => {
   it('exits 1 with a usage line when --data is missing', () => {
     const r = evalCli([models.sngp]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("sngp-eval: error: required option '--data <moons|file.csv>' not specified (see sngp-eval --help)\n");
+    expect(r.stderr).toBe("sngp-eval: error: required option '--data <moons|file>' not specified (see sngp-eval --help)\n");
   });
 
   it('refuses --out at a folder that is not a report of ours, before loading any model; --force replaces it', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accuracy, SngpError } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
-import { alignFeatures, csvData, LATENCY_ROWS, moonsData, tileRows } from '../src/data.js';
-import { classificationMetrics, cornerProbabilities, evaluateModel, median, oodMetrics } from '../src/evaluate.js';
+import { alignFeatures, dataForModel, LATENCY_ROWS, loadEvalData, moonsData, tileRows } from '../src/data.js';
+import { classificationMetrics, cornerProbabilities, evaluateModel, median, oodDetection, oodMetrics } from '../src/evaluate.js';
 import { fakeModel } from './fake-model.js';
 
 describe('classificationMetrics', () => {
@@ -71,18 +71,42 @@ describe('data', () => {
     expect(warnings[0]).toMatch(/matching columns by position/);
   });
 
-  it('maps CSV labels onto the model classes and names unknown labels', () => {
+  it('maps CSV labels onto the model classes by name and names unknown labels', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sngp-eval-'));
+    const info = { featureNames: ['x', 'y'], inputDim: 2, classes: ['0', '1'] };
     const ok = join(dir, 'ok.csv');
     writeFileSync(ok, 'y,x,label\n0.5,1,1\n-1,0,0\n');
-    const d = csvData(ok, { featureNames: ['x', 'y'], inputDim: 2, classes: ['0', '1'] }, 'm.onnx');
+    const loaded = await loadEvalData({ data: ok }, { info, file: 'm.onnx' }, () => {});
+    const d = dataForModel(loaded, info, 'm.onnx');
     expect(Array.from(d.test.x)).toEqual([1, 0.5, 0, -1]);
     expect(Array.from(d.test.y ?? [])).toEqual([1, 0]);
     expect(d.ood).toBeNull();
+    expect(d.latency.length).toBe(LATENCY_ROWS * 2);
+    // The model's class order wins: a model with classes [1, 0] sees label "1" as index 0.
+    expect(Array.from(dataForModel(loaded, { ...info, classes: ['1', '0'] }, 'm.onnx').test.y ?? [])).toEqual([0, 1]);
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, 'x,y,label\n0.5,1,cat\n');
-    expect(() => csvData(bad, { featureNames: ['x', 'y'], inputDim: 2, classes: ['0', '1'] }, 'm.onnx')).toThrow(SngpError);
-    expect(() => csvData(bad, { featureNames: ['x', 'y'], inputDim: 2, classes: ['0', '1'] }, 'm.onnx')).toThrow(/row 2: label "cat"/);
+    writeFileSync(bad, 'x,y,label\n0.5,1,cat\n0,0,0\n');
+    const badData = await loadEvalData({ data: bad }, { info, file: 'm.onnx' }, () => {});
+    expect(() => dataForModel(badData, info, 'm.onnx')).toThrow(SngpError);
+    expect(() => dataForModel(badData, info, 'm.onnx')).toThrow(
+      /bad\.csv: label "cat" is not one of the classes of model m\.onnx \[0, 1\]; keep only the model's classes with --classes 0,1/,
+    );
+  });
+});
+
+describe('oodDetection', () => {
+  it('reports every score the model has, the default (log(1 - max p)) as auroc/aupr', async () => {
+    const data = moonsData();
+    const sngp = fakeModel({ distanceAware: true, method: 'sngp' });
+    const [t, o] = [await sngp.predict(data.test.x), await sngp.predict(data.ood!.x)];
+    const r = oodDetection(t.scores, o.scores);
+    expect(r.score).toBe('logNonMax');
+    expect(Object.keys(r.byScore)).toEqual(['logNonMax', 'entropy', 'variance']);
+    expect(r.auroc).toBe(r.byScore.logNonMax!.auroc);
+    expect(r.byScore.variance!.auroc).toBe(oodMetrics(t.scores.variance!, o.scores.variance!).auroc);
+    expect(r.rows).toBe(500);
+    const det = await fakeModel().predict(data.test.x);
+    expect(Object.keys(oodDetection(det.scores, det.scores).byScore)).toEqual(['logNonMax', 'entropy']);
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moonsData } from '../src/data.js';
 import { evaluateModel } from '../src/evaluate.js';
-import { formatMarkdownTable, formatTextTable, metricsTable, writeReport, type ReportJson } from '../src/report.js';
+import { formatMarkdownTable, formatTextTable, metricsTable, oodScoreTable, writeReport, type ReportJson } from '../src/report.js';
 import { fakeModel } from './fake-model.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
@@ -23,19 +23,33 @@ describe('report', () => {
     expect(json.models.map((m) => m.name)).toEqual(['deterministic', 'sngp']);
     for (const m of json.models) {
       expect(Object.keys(m.test).sort()).toEqual(['accuracy', 'brier', 'ece', 'nll', 'rows']);
-      expect(m.ood && Object.keys(m.ood).sort()).toEqual(['aupr', 'auroc', 'rows']);
+      expect(m.ood && Object.keys(m.ood).sort()).toEqual(['aupr', 'auroc', 'byScore', 'rows', 'score']);
+      expect(m.ood!.score).toBe('logNonMax');
+      expect(m.ood!.auroc).toBe(m.ood!.byScore.logNonMax!.auroc);
+      expect(m.reliability.length).toBeGreaterThan(0);
+      expect(m.reliability.reduce((a, b) => a + b.count, 0)).toBe(m.test.rows);
       expect(m.latency.rows).toBe(10_000);
       expect(m.farCorners).toHaveLength(4);
     }
-    for (const f of ['figures/deterministic.png', 'figures/sngp.png', 'figures/overview.png']) {
+    expect(Object.keys(json.models[1].ood!.byScore)).toEqual(['logNonMax', 'entropy', 'variance']);
+    expect(json.models[0].ood!.byScore.variance).toBeUndefined();
+    expect(json.diagnosticFigures).toEqual({ scoreHistogram: 'figures/ood-histogram.png', roc: 'figures/ood-roc.png', reliability: 'figures/reliability.png' });
+    expect(json.oodData).toMatch(/Gaussian cluster/);
+    const figures = ['figures/deterministic.png', 'figures/sngp.png', 'figures/overview.png', 'figures/ood-histogram.png', 'figures/ood-roc.png', 'figures/reliability.png'];
+    for (const f of figures) {
       const bytes = readFileSync(join(out, f));
       expect(Array.from(bytes.subarray(0, 4))).toEqual(PNG_MAGIC);
-      expect(bytes.length).toBeGreaterThan(50_000);
+      expect(bytes.length).toBeGreaterThan(20_000);
     }
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('<img src="figures/overview.png"');
     expect(html).toContain(`<td>${json.models[1].test.accuracy.toFixed(4)}</td>`);
-    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('![overview](figures/overview.png)');
+    const md = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(md).toContain('](figures/overview.png)');
+    for (const f of figures.slice(3)) expect(md).toContain(`](${f})`);
+    expect(md).toMatch(/## OOD detection by score\n\n\| Model \| AUROC log\(1 - max p\) \| AUPR log\(1 - max p\) \| AUROC entropy \| AUPR entropy \| AUROC variance \| AUPR variance \|/);
+    expect(md).toMatch(/## Scores\n\nUncertainty scores .*log\(1 - max p\) is the log of the total probability .*Entropy .*Variance \(SNGP only\)/);
+    expect(html).toContain('<h2>Scores</h2>');
     expect(existsSync(join(out, 'metrics.json'))).toBe(true);
   }, 60_000);
 
@@ -43,7 +57,7 @@ describe('report', () => {
     const rows = metricsTable({
       models: [
         {
-          name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null,
+          name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null, reliability: [],
           test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, rows: 10 },
           ood: null,
           latency: { rows: 10, runs: 1, medianMs: 12.345, minMs: 12 },
@@ -51,6 +65,7 @@ describe('report', () => {
       ],
     });
     expect(rows[1]).toEqual(['sngp', '0.9900', '0.0500', '0.0200', '0.0100', '-', '-', '12.3', 'cpu']);
+    expect(oodScoreTable({ models: [] })).toBeNull();
     const text = formatTextTable(rows).split('\n');
     expect(new Set(text.map((l) => l.length)).size).toBe(1);
     expect(formatMarkdownTable(rows).split('\n')[1]).toMatch(/^\| --- \| ---: \|/);

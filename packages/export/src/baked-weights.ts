@@ -9,58 +9,87 @@ import {
 } from '@sngp/core';
 import { asymmetry, posteriorCovariance } from './posterior.js';
 
-/**
+/*
  * The checkpoint turned into exactly the weights the exported graph computes with: spectral norm
  * baked into the SNGP kernels and the posterior covariance inverted. Both the ONNX graphs and the
  * float64 reference forward pass start from this, so they describe the same model.
  */
+
+/** One dense layer, y = x @ kernel + bias. */
 export interface Dense {
   /** Row-major [inDim, outDim], y = x @ kernel + bias. */
   kernel: ArrayLike<number>;
+  /** [outDim]. */
   bias: ArrayLike<number>;
+  /** Input width. */
   inDim: number;
+  /** Output width. */
   outDim: number;
 }
 
+/** The residual network of one model (or one ensemble member). */
 export interface ResNetWeights {
+  /** The frozen input projection [D, H]. */
   input: Dense;
+  /** The residual blocks [H, H], h = h + ReLU(h @ W + b); SNGP kernels have the spectral norm baked in. */
   blocks: Dense[];
   /** Dense output head (absent for SNGP, whose head is the GP layer). */
   output?: Dense;
 }
 
+/** SNGP's random-feature GP output layer, with its posterior covariance inverted. */
 export interface GpWeights {
   /** Random features M. */
   m: number;
+  /** Random feature projection W_rf [H, M] (frozen at training). */
   rffKernel: Float32Array; // [H, M]
+  /** Random feature phases b_rf [M] (frozen at training). */
   rffBias: Float32Array; // [M]
+  /** Output weights beta [M, K]: logits = phi beta + bias. */
   beta: Float32Array; // [M, K]
+  /** Output bias [K]. */
   bias: Float32Array; // [K]
+  /** The ridge s of the precision P = s I + Phi^T Phi. */
   ridge: number;
   /** Sigma = ridge * P^-1, float64 [M, M]. */
   covariance: Float64Array;
   /** Cholesky factor of P, float64 [M, M] lower triangular. */
   choleskyFactor: Float64Array;
+  /** Largest |P_ij - P_ji| of the stored precision. */
   precisionAsymmetry: number;
 }
 
+/** The spectral normalisation of one SNGP residual block, as baked at export. */
 export interface SpectralReport {
+  /** Block index. */
   block: number;
   /** ||W||_2 of the stored kernel. */
   sigma: number;
   /** Divisor max(1, sigma / c) baked into the kernel. */
   scale: number;
+  /** Power iterations used. */
   iterations: number;
+  /** Whether the power iteration converged (if not, there is a warning). */
   converged: boolean;
 }
 
+/**
+ * The checkpoint turned into exactly the weights the exported graph computes with: spectral norm
+ * baked into the SNGP kernels and the posterior covariance inverted. Both the ONNX graphs and the
+ * float64 reference forward pass start from this, so they describe the same model.
+ */
 export interface BakedModel {
+  /** The checkpoint's configuration. */
   config: CheckpointConfig;
+  /** `config.hyperParameters`. */
   hp: HyperParameters;
   /** One network for deterministic / SNGP / MC dropout, one per member for ensembles. */
   nets: ResNetWeights[];
+  /** SNGP: the GP output layer. */
   gp?: GpWeights;
+  /** SNGP: one entry per residual block. */
   spectral?: SpectralReport[];
+  /** Non-fatal problems found while baking, one line each. */
   warnings: string[];
 }
 
@@ -84,6 +113,17 @@ function validate(ckpt: Checkpoint): void {
   }
 }
 
+/**
+ * Validate a checkpoint and bake it into the weights the exported graph uses: SNGP kernels divided
+ * by max(1, sigma / c) with sigma computed to convergence, and the posterior covariance
+ * Sigma = ridge * P^-1 in float64 after checking the precision P.
+ * @param ckpt - the checkpoint.
+ * @returns the baked weights; they share the checkpoint's arrays, except SNGP's baked block
+ *   kernels and the covariance and its factor.
+ * @throws SngpError for a missing or misshapen tensor, a non-finite weight, a standardisation of
+ *   the wrong length or with a non-positive std, or an SNGP precision that is not symmetric with
+ *   every eigenvalue >= ridge (see {@link validatePrecision}).
+ */
 export function bakeCheckpoint(ckpt: Checkpoint): BakedModel {
   validate(ckpt);
   const { config, tensors } = ckpt;

@@ -7,37 +7,67 @@ import { sngpGraph } from './graphs/sngp.js';
 import { modelCardFor } from './model-card.js';
 import { encodeModel, type GraphProto, type ModelProto, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
 
+/** The ONNX `producer_name` of every exported model. */
 export const PRODUCER_NAME = 'sngp-export';
+/** The ONNX `producer_version` of every exported model. */
 export const PRODUCER_VERSION = '0.1.0';
 
+/** Options of {@link exportModel}. */
 export interface ExportOptions {
-  /** SNGP only: add the mean-field `probs` output (for generic ONNX servers). */
+  /**
+   * SNGP only: add the mean-field `probs` output [N, K], computed in the graph with the
+   * checkpoint's mean-field factor (for generic ONNX servers that cannot post-process). Default
+   * false; for other methods it is ignored with a warning in the report.
+   */
   meanFieldProbs?: boolean;
 }
 
+/** What {@link exportModel} built: sizes, names and the checks it made. */
 export interface ExportReport {
+  /** The model type. */
   method: Method;
+  /** The ONNX opset of the default domain ({@link ONNX_OPSET}). */
   opset: number;
+  /** The ONNX IR version ({@link ONNX_IR_VERSION}). */
   irVersion: number;
+  /** Size of the serialised model in bytes. */
   bytes: number;
+  /** Graph nodes. */
   nodes: number;
+  /** Graph initializers (weights and constants). */
   initializers: number;
-  /** Number of float weights stored as initializers. */
+  /** Number of float32 values stored as initializers (the model's weights). */
   parameters: number;
+  /** Graph input names (`features`, plus `dropout_noise` for MC dropout). */
   inputs: string[];
+  /** Graph output names (see packages/export/README.md). */
   outputs: string[];
+  /** The model card written into metadata_props. */
   card: ModelCard;
   /** SNGP: per-block spectral norms of the stored kernels and the divisor baked in. */
   spectral?: SpectralReport[];
   /** SNGP: posterior facts (the precision was checked: symmetric, every eigenvalue >= ridge). */
-  posterior?: { numRandomFeatures: number; ridge: number; precisionAsymmetry: number };
+  posterior?: {
+    /** Random features M: the covariance is M x M. */
+    numRandomFeatures: number;
+    /** The ridge s; Sigma = s P^-1. */
+    ridge: number;
+    /** Largest |P_ij - P_ji| of the stored precision (within tolerance, or export would have failed). */
+    precisionAsymmetry: number;
+  };
+  /** Non-fatal problems, one line each (e.g. a power iteration that did not converge). */
   warnings: string[];
 }
 
+/** Everything {@link exportModel} produces. */
 export interface ExportResult {
+  /** The .onnx file contents, ready to write. */
   bytes: Uint8Array;
+  /** The same model as a plain object (before serialisation). */
   model: ModelProto;
+  /** The weights the graph was built from; pass it to {@link verifyModel} to skip re-baking. */
   baked: BakedModel;
+  /** What was built. */
   report: ExportReport;
 }
 
@@ -54,7 +84,21 @@ function graphFor(baked: BakedModel, opts: ExportOptions): GraphProto {
   }
 }
 
-/** Checkpoint -> ONNX model bytes (opset 17, IR 8) plus a report of what was baked. */
+/**
+ * Checkpoint -> ONNX model bytes (opset 17, IR 8) plus a report of what was baked. Pure: nothing is
+ * written; the result is not verified (run {@link verifyModel} on it).
+ *
+ * @example
+ * ```ts
+ * const { bytes, baked, report } = exportModel(readCheckpoint('ckpt/sngp'));
+ * const check = await verifyModel(bytes, baked);
+ * if (check.passed) writeFileAtomic('sngp.onnx', bytes);
+ * ```
+ * @param ckpt - a checkpoint, e.g. from `readCheckpoint` of `@sngp/core/node`.
+ * @param opts - export options.
+ * @returns the model bytes and object, the baked weights and a report.
+ * @throws SngpError if the checkpoint is invalid (see {@link bakeCheckpoint}).
+ */
 export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportResult {
   const baked = bakeCheckpoint(ckpt);
   const warnings = [...baked.warnings];

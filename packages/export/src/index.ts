@@ -1,3 +1,12 @@
+/**
+ * Checkpoint -> ONNX: bakes a checkpoint's weights (spectral norm to convergence, the SNGP posterior
+ * covariance by a float64 Cholesky), builds the opset 17 graph of each method, writes the model card,
+ * and verifies the result through `@sngp/runtime` against an independent float64 reference. The
+ * `sngp-export` CLI is built on these functions.
+ *
+ * @packageDocumentation
+ * @module @sngp/export
+ */
 export { exportModel, type ExportOptions, type ExportReport, type ExportResult, PRODUCER_NAME, PRODUCER_VERSION } from './export.js';
 export { bakeCheckpoint, type BakedModel, type Dense, type ResNetWeights, type GpWeights, type SpectralReport } from './baked-weights.js';
 export { referenceForward, type ReferenceOptions, type ReferenceOutput } from './reference.js';

@@ -1,21 +1,52 @@
 import protobuf from 'protobufjs';
 
-/**
+/*
  * The subset of the ONNX protobuf schema this package writes, as a protobufjs JSON descriptor.
  * Written by hand from the ONNX IR specification: message and field names and field numbers
  * follow the spec so any ONNX reader (onnxruntime, Python onnx) parses what we encode. Fields we
  * never write (training info, functions, sparse tensors, sequence/map types, ...) are omitted:
  * protobuf skips unknown fields, so a model using them still decodes.
  */
+
+/** The ONNX IR version of every exported model (8, read by onnxruntime 1.x and onnx >= 1.10). */
 export const ONNX_IR_VERSION = 8;
+/**
+ * The opset of every exported model's default domain: 17. Opsets 17-21 are safe with onnxruntime
+ * 1.30; at 22 and above `RandomNormalLike` has no CPU kernel.
+ */
 export const ONNX_OPSET = 17;
 
 /** TensorProto.DataType values we use. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export const DataType = {
+  /** float32. */
+  FLOAT: 1,
+  /** int32. */
+  INT32: 6,
+  /** int64 (axes, shapes). */
+  INT64: 7,
+  /** bool. */
+  BOOL: 9,
+  /** float64. */
+  DOUBLE: 11,
+} as const;
+/** One of the {@link DataType} codes. */
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** AttributeProto.AttributeType values we use. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+export const AttributeType = {
+  /** A float. */
+  FLOAT: 1,
+  /** An int64. */
+  INT: 2,
+  /** Bytes (a UTF-8 string). */
+  STRING: 3,
+  /** A tensor. */
+  TENSOR: 4,
+  /** A list of floats. */
+  FLOATS: 6,
+  /** A list of int64. */
+  INTS: 7,
+} as const;
 
 const descriptor = {
   nested: {
@@ -127,76 +158,159 @@ const ModelProtoType = root.lookupType('onnx.ModelProto');
 
 /** The protobufjs message types, for callers that need lower-level access (tests, tools). */
 export const onnxTypes = {
+  /** The protobufjs root of the descriptor. */
   root,
+  /** onnx.ModelProto. */
   ModelProto: ModelProtoType,
+  /** onnx.GraphProto. */
   GraphProto: root.lookupType('onnx.GraphProto'),
+  /** onnx.NodeProto. */
   NodeProto: root.lookupType('onnx.NodeProto'),
+  /** onnx.TensorProto. */
   TensorProto: root.lookupType('onnx.TensorProto'),
 };
 
 // Plain-object shapes of the messages (what the graph builder produces and decodeModel returns).
+/** onnx.TensorProto as a plain object: an initializer. */
 export interface TensorProto {
+  /** Value name, unique in the graph. */
   name: string;
+  /** Dimensions ([] for a scalar). */
   dims: number[];
+  /** A {@link DataType} code. */
   dataType: number;
+  /** The values as little-endian bytes (what we write). */
   rawData?: Uint8Array;
+  /** float32 values (another encoding readers may meet). */
   floatData?: number[];
+  /** int64 values. */
   int64Data?: number[];
+  /** float64 values. */
   doubleData?: number[];
 }
+/** onnx.AttributeProto as a plain object: one node attribute; the field named by `type` is set. */
 export interface AttributeProto {
+  /** Attribute name, e.g. "axis". */
   name: string;
+  /** An {@link AttributeType} code. */
   type: number;
+  /** FLOAT value. */
   f?: number;
+  /** INT value. */
   i?: number;
+  /** STRING value (UTF-8 bytes). */
   s?: Uint8Array;
+  /** TENSOR value. */
   t?: TensorProto;
+  /** FLOATS value. */
   floats?: number[];
+  /** INTS value. */
   ints?: number[];
 }
+/** onnx.NodeProto as a plain object: one operator call. */
 export interface NodeProto {
+  /** Node name, unique in the graph. */
   name: string;
+  /** Operator, e.g. "MatMul". */
   opType: string;
+  /** Operator domain; absent or "" for the default ONNX domain. */
   domain?: string;
+  /** Input value names ("" for an omitted optional input). */
   input: string[];
+  /** Output value names. */
   output: string[];
+  /** Attributes, if any. */
   attribute?: AttributeProto[];
 }
+/** onnx.TensorShapeProto.Dimension: a fixed size or a symbolic name. */
 export interface DimensionProto {
+  /** A fixed size. */
   dimValue?: number;
+  /** A symbolic (dynamic) size, e.g. "N". */
   dimParam?: string;
 }
+/** onnx.ValueInfoProto as a plain object: a graph input or output and its tensor type. */
 export interface ValueInfoProto {
+  /** Value name. */
   name: string;
-  type: { tensorType: { elemType: number; shape: { dim: DimensionProto[] } } };
+  /** Element type ({@link DataType} code) and shape. */
+  type: {
+    /** The tensor type. */
+    tensorType: {
+      /** A {@link DataType} code. */
+      elemType: number;
+      /** The dimensions. */
+      shape: {
+        /** One entry per dimension. */
+        dim: DimensionProto[];
+      };
+    };
+  };
+  /** Optional description. */
   docString?: string;
 }
+/** onnx.GraphProto as a plain object. */
 export interface GraphProto {
+  /** Graph name (the method). */
   name: string;
+  /** Nodes in topological order. */
   node: NodeProto[];
+  /** Weights and constants. */
   initializer: TensorProto[];
+  /** Graph inputs. */
   input: ValueInfoProto[];
+  /** Graph outputs. */
   output: ValueInfoProto[];
+  /** Optional description. */
   docString?: string;
 }
+/** onnx.ModelProto as a plain object: what {@link encodeModel} takes and {@link decodeModel} returns. */
 export interface ModelProto {
+  /** IR version ({@link ONNX_IR_VERSION}). */
   irVersion: number;
+  /** Producer name ({@link PRODUCER_NAME}). */
   producerName: string;
+  /** Producer version. */
   producerVersion: string;
+  /** Optional description. */
   docString?: string;
+  /** The graph. */
   graph: GraphProto;
-  opsetImport: { domain: string; version: number }[];
-  metadataProps: { key: string; value: string }[];
+  /** Operator sets used. */
+  opsetImport: {
+    /** Domain; "" is the default ONNX domain. */
+    domain: string;
+    /** Opset version. */
+    version: number;
+  }[];
+  /** metadata_props: the model card's `sngp.*` entries. */
+  metadataProps: {
+    /** Key. */
+    key: string;
+    /** Value. */
+    value: string;
+  }[];
 }
 
-/** Serialise a model to ONNX protobuf bytes. */
+/**
+ * Serialise a model to ONNX protobuf bytes.
+ * @param model - the model as a plain object.
+ * @returns the .onnx file contents.
+ * @throws Error if the object does not fit the schema (a programming error).
+ */
 export function encodeModel(model: ModelProto): Uint8Array {
   const err = ModelProtoType.verify(model);
   if (err) throw new Error(`invalid ModelProto: ${err}`);
   return ModelProtoType.encode(ModelProtoType.fromObject(model)).finish();
 }
 
-/** Parse ONNX protobuf bytes (int64 fields become numbers, bytes stay Uint8Array). */
+/**
+ * Parse ONNX protobuf bytes (int64 fields become numbers, bytes stay Uint8Array). Fields outside
+ * our schema subset are dropped.
+ * @param bytes - an .onnx file.
+ * @returns the model as a plain object.
+ * @throws Error from protobufjs if the bytes are not a valid protobuf message.
+ */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const msg = ModelProtoType.decode(bytes);
   return ModelProtoType.toObject(msg, { longs: Number, bytes: Uint8Array, arrays: true, defaults: false }) as ModelProto;

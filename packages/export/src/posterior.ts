@@ -1,161 +1,139 @@
-import { SngpError } from '@sngp/core';
+import {
+  SngpError,
+  covarianceFromCholesky,
+  lowRankFactor,
+  posteriorSpectrum,
+  precisionCholesky,
+  rankForTolerance,
+  truncationBound,
+} from '@sngp/core';
 
-/**
- * The Laplace posterior of the random-feature GP layer: Sigma = ridge * P^-1, computed in float64
- * through the Cholesky factor of the precision P (plain TS; tfjs has no Cholesky or inverse).
+/*
+ * Which form of the posterior covariance the SNGP graph carries. The math (Cholesky, eigensolver,
+ * bounds) lives in @sngp/core's posterior module; this file decides between the forms.
  *
- * P = ridge * I + Phi^T Phi, so P is symmetric and every eigenvalue is >= ridge. A stored precision
- * that breaks either property is not a posterior (a corrupt file, a ridge that does not match, an
- * all-zero matrix): export refuses it instead of patching it with diagonal jitter, which used to
- * turn an all-zero precision into p = 0.5 everywhere. Valid precisions are well conditioned
- * (smallest eigenvalue >= ridge), so their Cholesky never needs jitter.
+ * full:     variance = phi^T Sigma phi, an [M, M] matrix: M^2 multiply-adds per row.
+ * low-rank: variance = |phi|^2 - |phi L|^2 with L = V_r diag(sqrt(d_r)) [M, r]: M r per row. Its
+ *           error against the full posterior is proven: relative <= d_{r+1} / (1 - d_{r+1}) for any
+ *           input, absolute <= d_{r+1} |phi|^2 <= 2 d_{r+1} (|phi|^2 <= 2 with the sqrt(2/M) scale).
  */
-export interface CholeskyResult {
-  /** Lower-triangular factor L (row-major, m x m) with L L^T = P. */
-  l: Float64Array;
+
+/** The posterior forms `sngp-export --posterior` accepts: `auto` picks one of the other two. */
+export const POSTERIOR_CHOICES = ['auto', 'full', 'low-rank'] as const;
+/** A {@link POSTERIOR_CHOICES} value. */
+export type PosteriorChoice = (typeof POSTERIOR_CHOICES)[number];
+/** The form of the posterior an exported graph carries. */
+export type PosteriorKind = 'full' | 'low-rank';
+
+/**
+ * Default proven bound on the relative variance error of the low-rank posterior: half of the
+ * verification budget (1e-3 relative against the float64 full posterior), leaving the other half
+ * for float32 rounding, which measures ~1e-5 here. On the two-moons SNGP this keeps r = 122 of
+ * 1024 directions (measured max error over grid, test and OOD: see packages/export/README.md).
+ */
+export const DEFAULT_VARIANCE_TOLERANCE = 5e-4;
+
+/**
+ * `auto` keeps the full posterior when the low-rank one would need more than this fraction of the
+ * M directions: above it the low-rank graph saves little (its variance MatMul is M x r instead of
+ * M x M, plus one more reduction) while it subtracts two float32 quantities instead of summing one.
+ */
+export const AUTO_MAX_RANK_FRACTION = 0.5;
+
+/** |phi|^2 <= 2 for phi = sqrt(2/M) cos(.): the factor from a per-|phi|^2 bound to an absolute one. */
+export const MAX_FEATURE_NORM_SQUARED = 2;
+
+/** Options of {@link choosePosterior}. */
+export interface PosteriorOptions {
+  /** `auto` (default), `full` or `low-rank`. */
+  posterior?: PosteriorChoice;
+  /**
+   * Largest relative variance error the low-rank posterior may have, proven (default
+   * {@link DEFAULT_VARIANCE_TOLERANCE}): `auto` and `low-rank` keep the fewest directions whose
+   * bound meets it. Ignored by `full`.
+   */
+  varianceTolerance?: number;
+}
+
+/** The posterior baked into an SNGP graph, with what is proven about its error. */
+export interface GpPosterior {
+  /** `full` or `low-rank`. */
+  kind: PosteriorKind;
+  /** What was asked for. */
+  requested: PosteriorChoice;
+  /** The relative tolerance the rank was chosen for (null for `full` requested explicitly). */
+  tolerance: number | null;
+  /** Directions kept: r for low-rank, M for full. */
+  rank: number;
+  /** Proven bound on |var - var_full| / var_full for every input (0 for full). */
+  relativeErrorBound: number;
+  /** Proven bound on |var - var_full| for every input: max_{k>r} |d_k| * max |phi|^2 (0 for full). */
+  absoluteErrorBound: number;
+  /** Full: Sigma = ridge * P^-1, float64 [M, M]. */
+  covariance?: Float64Array;
+  /** Low-rank: L = V_r diag(sqrt(d_r)), float64 [M, r]; Sigma ~ I - L L^T. */
+  factor?: Float64Array;
+  /** d_k = lambda_k / (ridge + lambda_k), descending (when the spectrum was computed). */
+  shrinkage?: Float64Array;
+  /** Cholesky factor of P (float64 [M, M]): the full posterior, for the float64 reference. */
+  choleskyFactor: Float64Array;
 }
 
 /**
- * Relative rounding allowance of a stored precision, against the size of its entries. Phi^T Phi is
- * legitimately formed from float32 products (tfjs matMul, numpy float32): a 2-epoch sngp-train
- * checkpoint (M = 256, 1000 rows, max P_ii = 8.4) has its smallest eigenvalue 2.4e-5 below the
- * ridge, about 50 float32 ulps of its largest entry. 1e-4 leaves a 30x margin; impossible
- * precisions are off by O(ridge) (all zero: eigenvalue 0; a corrupt entry: indefinite).
+ * Validate the precision and build the posterior form the graph will carry.
+ * `auto`: low-rank with the smallest rank whose proven relative bound meets the tolerance, unless
+ * that rank exceeds {@link AUTO_MAX_RANK_FRACTION} of M (or no rank meets it): then full.
+ * `low-rank`: that rank, whatever it is (M keeps every direction). `full`: Sigma, no eigensolver.
+ * @param precision - the stored precision P, row-major [m, m].
+ * @param m - random features M.
+ * @param ridge - the ridge s.
+ * @param opts - the choice and the tolerance.
+ * @param source - names the precision in error messages.
+ * @returns the chosen posterior.
+ * @throws SngpError if the precision is not one (see `validatePrecision` in @sngp/core), the
+ *   tolerance is negative or not finite, or `low-rank` cannot meet it (rounding left an
+ *   eigenvalue below the ridge by more than the tolerance: use `full`).
  */
-export const ROUNDING_TOLERANCE = 1e-4;
-
-/** Symmetry: |P_ij - P_ji| <= ROUNDING_TOLERANCE * max(ridge, max_k P_kk). */
-export const SYMMETRY_TOLERANCE = ROUNDING_TOLERANCE;
-
-/**
- * How far below the ridge the smallest eigenvalue may be: rounding, not a different matrix.
- * tol = min(ROUNDING_TOLERANCE * (ridge + max_i P_ii), ridge / 2): relative to the size of P's
- * entries (rounding scales with them), capped so that one huge corrupt diagonal entry cannot buy
- * a tolerance that accepts an eigenvalue near 0.
- */
-export function eigenvalueTolerance(ridge: number, maxDiagonal: number): number {
-  return Math.min(ROUNDING_TOLERANCE * (ridge + Math.max(maxDiagonal, 0)), ridge / 2);
-}
-
-/** Cholesky of `p - shift * I` (lower triangle of p read), or the first column where it fails. */
-function tryCholesky(p: ArrayLike<number>, m: number, shift: number): { l: Float64Array } | { failedAt: number } {
-  const l = new Float64Array(m * m);
-  for (let j = 0; j < m; j++) {
-    const lj = j * m;
-    // Diagonal: P_jj - shift - sum_k L_jk^2.
-    let d = p[lj + j] - shift;
-    for (let k = 0; k < j; k++) d -= l[lj + k] * l[lj + k];
-    if (!(d > 0) || !Number.isFinite(d)) return { failedAt: j };
-    const ljj = Math.sqrt(d);
-    l[lj + j] = ljj;
-    for (let i = j + 1; i < m; i++) {
-      const li = i * m;
-      let s = p[li + j];
-      for (let k = 0; k < j; k++) s -= l[li + k] * l[lj + k];
-      l[li + j] = s / ljj;
-    }
-  }
-  return { l };
-}
-
-function checkFinite(p: ArrayLike<number>, m: number, source: string): void {
-  for (let i = 0; i < m * m; i++)
-    if (!Number.isFinite(p[i])) throw new SngpError(`${source}: non-finite value at [${Math.floor(i / m)}, ${i % m}]`);
-}
-
-/** Cholesky factorisation of a symmetric positive definite matrix; no jitter: refuses anything else. */
-export function cholesky(p: ArrayLike<number>, m: number, source = 'gp.precision'): CholeskyResult {
-  checkFinite(p, m, source);
-  const r = tryCholesky(p, m, 0);
-  if ('failedAt' in r) throw new SngpError(`${source}: not positive definite (Cholesky fails at column ${r.failedAt})`);
-  return r;
-}
-
-/** Largest |P_ij - P_ji| (how far the stored precision is from symmetric). */
-export function asymmetry(p: ArrayLike<number>, m: number): number {
-  let max = 0;
-  for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) max = Math.max(max, Math.abs(p[i * m + j] - p[j * m + i]));
-  return max;
-}
-
-/**
- * Check that `precision` can be ridge * I + Phi^T Phi: finite, symmetric (relative tolerance) and
- * every eigenvalue >= ridge - tol. The eigenvalue bound is checked without an eigensolver:
- * lambda_min(P) >= s  <=>  P - s I is positive semi-definite, and with s = ridge - tol a successful
- * Cholesky of P - s I proves it (up to the same rounding tol allows for). Errors say what to do.
- * Returns the symmetric average (P + P^T) / 2, the matrix the bound was proven for.
- */
-export function validatePrecision(precision: ArrayLike<number>, m: number, ridge: number, source = 'gp.precision'): Float64Array {
-  if (!(ridge > 0) || !Number.isFinite(ridge)) throw new SngpError(`${source}: ridge must be a positive number, got ${ridge}`);
-  checkFinite(precision, m, source);
-  const redo = 're-run sngp-train to recompute the posterior';
-  let maxDiag = -Infinity;
-  for (let i = 0; i < m; i++) maxDiag = Math.max(maxDiag, precision[i * m + i]);
-  const symTol = SYMMETRY_TOLERANCE * Math.max(ridge, maxDiag);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < i; j++) {
-      const a = precision[i * m + j];
-      const b = precision[j * m + i];
-      if (Math.abs(a - b) > symTol)
-        throw new SngpError(`${source}: not symmetric: [${i}, ${j}] = ${a} but [${j}, ${i}] = ${b} (a precision ridge * I + Phi^T Phi is symmetric); ${redo}`);
-    }
-  const tol = eigenvalueTolerance(ridge, maxDiag);
-  const floor = ridge - tol;
-  // Each diagonal entry bounds the smallest eigenvalue from above: the cheap, specific message first.
-  for (let i = 0; i < m; i++) {
-    const d = precision[i * m + i];
-    if (d < floor)
-      throw new SngpError(
-        `${source}: diagonal entry [${i}, ${i}] = ${d} is below the ridge ${ridge}, impossible for ridge * I + Phi^T Phi ` +
-          `(an all-zero or corrupt precision, or a ridge that does not match the checkpoint's); ${redo}`,
-      );
-  }
-  const sym = new Float64Array(m * m);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < m; j++) sym[i * m + j] = 0.5 * (precision[i * m + j] + precision[j * m + i]);
-  const r = tryCholesky(sym, m, floor);
-  if ('failedAt' in r)
+export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: number, opts: PosteriorOptions = {}, source = 'gp.precision'): GpPosterior {
+  const requested = opts.posterior ?? 'auto';
+  if (!(POSTERIOR_CHOICES as readonly string[]).includes(requested))
+    throw new SngpError(`posterior must be one of ${POSTERIOR_CHOICES.join(', ')}, got ${JSON.stringify(requested)}`);
+  const tolerance = opts.varianceTolerance ?? DEFAULT_VARIANCE_TOLERANCE;
+  if (!(tolerance >= 0) || !Number.isFinite(tolerance))
+    throw new SngpError(`variance tolerance must be a finite number >= 0 (a relative variance error, e.g. ${DEFAULT_VARIANCE_TOLERANCE}), got ${tolerance}`);
+  const { l: choleskyFactor } = precisionCholesky(precision, m, ridge, source);
+  const full = (shrinkage?: Float64Array): GpPosterior => ({
+    kind: 'full',
+    requested,
+    tolerance: requested === 'full' ? null : tolerance,
+    rank: m,
+    relativeErrorBound: 0,
+    absoluteErrorBound: 0,
+    covariance: covarianceFromCholesky(choleskyFactor, m, ridge),
+    choleskyFactor,
+    ...(shrinkage ? { shrinkage } : {}),
+  });
+  if (requested === 'full') return full();
+  const spectrum = posteriorSpectrum(precision, m, ridge, source);
+  const rank = rankForTolerance(spectrum.shrinkage, tolerance);
+  if (rank === null) {
+    if (requested === 'auto') return full(spectrum.shrinkage);
     throw new SngpError(
-      `${source}: has an eigenvalue below the ridge ${ridge} (P - ${floor.toPrecision(7)} I is not positive semi-definite, ` +
-        `failing at column ${r.failedAt}), impossible for ridge * I + Phi^T Phi; ${redo}`,
+      `${source}: no low-rank posterior meets the variance tolerance ${tolerance}: rounding left an eigenvalue ` +
+        `${(-spectrum.lambdas[m - 1]).toExponential(2)} below the ridge; raise --variance-tolerance or use --posterior full`,
     );
-  return sym;
-}
-
-export interface Posterior extends CholeskyResult {
-  /** Sigma = ridge * P^-1 (row-major, m x m, symmetric). */
-  covariance: Float64Array;
-}
-
-/**
- * Sigma = ridge * P^-1 = ridge * L^-T L^-1, after `validatePrecision`. Columns of L^-1 come from
- * forward substitution (stored as rows of Y = L^-T so every inner loop is contiguous), then
- * Sigma_ab = ridge * sum_i Y_ai Y_bi. The symmetric average of P is factorised so an asymmetry
- * within the tolerance cannot bias it. Throws SngpError for a precision that is not one.
- */
-export function posteriorCovariance(precision: ArrayLike<number>, m: number, ridge: number, source = 'gp.precision'): Posterior {
-  const { l } = cholesky(validatePrecision(precision, m, ridge, source), m, source);
-  const y = new Float64Array(m * m); // y[j*m + i] = (L^-1)_ij, non-zero for i >= j
-  const col = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
-    col.fill(0);
-    for (let i = j; i < m; i++) {
-      const li = i * m;
-      let s = i === j ? 1 : 0;
-      for (let k = j; k < i; k++) s -= l[li + k] * col[k];
-      col[i] = s / l[li + i];
-    }
-    y.set(col, j * m);
   }
-  const covariance = new Float64Array(m * m);
-  for (let a = 0; a < m; a++) {
-    const ya = a * m;
-    for (let b = 0; b <= a; b++) {
-      const yb = b * m;
-      let s = 0;
-      for (let i = a; i < m; i++) s += y[ya + i] * y[yb + i];
-      covariance[ya + b] = covariance[yb + a] = ridge * s;
-    }
-  }
-  return { l, covariance };
+  if (requested === 'auto' && rank > AUTO_MAX_RANK_FRACTION * m) return full(spectrum.shrinkage);
+  const bound = truncationBound(spectrum.shrinkage, rank);
+  return {
+    kind: 'low-rank',
+    requested,
+    tolerance,
+    rank,
+    relativeErrorBound: bound.relative,
+    absoluteErrorBound: bound.perSquaredNorm * MAX_FEATURE_NORM_SQUARED,
+    factor: lowRankFactor(spectrum, rank),
+    shrinkage: spectrum.shrinkage,
+    choleskyFactor,
+  };
 }

@@ -1,22 +1,26 @@
 import { type Checkpoint, SngpError } from '@sngp/core';
 import { bakeCheckpoint, type BakedModel, type Dense, type GpWeights, type ResNetWeights } from './baked-weights.js';
 
-/**
+/*
  * An independent float64 forward pass of every method, in plain TypeScript (no tfjs, no ONNX):
  * what the exported graph must reproduce. It starts from the same baked weights (spectral norm
  * applied) but computes the SNGP variance by a triangular solve with the Cholesky factor of P,
  * var = ridge * ||L^-1 phi||^2, so it also checks the explicit inverse baked into the graph.
  */
+
+/** The outputs of {@link referenceForward}, named like the graph's. */
 export interface ReferenceOutput {
   /** [N, K] (deterministic, SNGP) or [S, N, K] (MC dropout samples, ensemble members). */
   logits: Float64Array;
+  /** The dimensions of `logits`: [N, K] or [S, N, K]. */
   logitsShape: number[];
   /** SNGP: posterior variance [N]. */
   variance?: Float64Array;
-  /** [N, K]: mean softmax (MC dropout, ensemble) or mean-field (SNGP). */
+  /** Probabilities [N, K]: mean softmax (MC dropout, ensemble) or mean-field (SNGP); absent for deterministic. */
   probs?: Float64Array;
 }
 
+/** Options of {@link referenceForward}. */
 export interface ReferenceOptions {
   /** MC dropout: uniform noise [T, numLayers, hiddenDim] (same as the graph input). */
   noise?: ArrayLike<number>;
@@ -202,7 +206,18 @@ function isBaked(m: Checkpoint | BakedModel): m is BakedModel {
   return 'nets' in m;
 }
 
-/** Float64 forward pass of a checkpoint (or already baked model) over `n` raw feature rows. */
+/**
+ * Float64 forward pass of a checkpoint (or already baked model) over `n` raw feature rows: an
+ * independent implementation of what the exported graph computes (the SNGP variance by triangular
+ * solves with the Cholesky factor of P, not with the explicit inverse the graph uses).
+ * @param source - a checkpoint (baked first) or a {@link BakedModel}.
+ * @param features - raw (unstandardised) features, row-major [n, D].
+ * @param n - rows.
+ * @param opts - MC dropout noise or sample count.
+ * @returns logits, and per method the variance and probabilities, in float64.
+ * @throws SngpError if `features` does not hold n rows of D values, MC dropout noise is missing or
+ *   of the wrong size, or a checkpoint is invalid (see {@link bakeCheckpoint}).
+ */
 export function referenceForward(
   source: Checkpoint | BakedModel,
   features: ArrayLike<number>,

@@ -3,8 +3,20 @@ import { type Device, type FloatTensor, loadModel } from '@sngp/runtime';
 import { bakeCheckpoint, type BakedModel } from './baked-weights.js';
 import { referenceForward } from './reference.js';
 
-export const TOLERANCES = { logits: 1e-4, varianceRel: 1e-3, probs: 1e-4 } as const;
+/**
+ * How close the exported model (float32, onnxruntime) must come to the float64 reference for
+ * {@link verifyModel} to pass.
+ */
+export const TOLERANCES = {
+  /** Max absolute difference of any logit. */
+  logits: 1e-4,
+  /** SNGP: max relative difference of the posterior variance. */
+  varianceRel: 1e-3,
+  /** Max absolute difference of any probability (MC dropout, ensemble, SNGP graph `probs`). */
+  probs: 1e-4,
+} as const;
 
+/** Options of {@link verifyModel}. */
 export interface VerifyOptions {
   /**
    * Runtime device to run the exported model on (default 'cpu': onnxruntime-node's CPU provider;
@@ -12,29 +24,67 @@ export interface VerifyOptions {
    */
   device?: Device;
   /** Points to evaluate [n * inputDim]; default: two-moons grid + OOD set (or Gaussian points if inputDim != 2). */
-  points?: { x: Float32Array; n: number; label: string };
+  points?: {
+    /** Raw features, row-major [n, inputDim]. */
+    x: Float32Array;
+    /** Rows. */
+    n: number;
+    /** Describes the points in the report. */
+    label: string;
+  };
   /** Seed of the MC dropout noise (default: the runtime's, `DEFAULT_NOISE_SEED`). */
   seed?: number;
 }
 
+/** The outcome of {@link verifyModel}: every difference measured and what failed. */
 export interface VerifyReport {
+  /** True when every difference is within {@link TOLERANCES} and every shape matches. */
   passed: boolean;
+  /** The model type. */
   method: string;
+  /** Describes the points evaluated (their label). */
   points: string;
+  /** Rows evaluated. */
   rows: number;
   /** MC dropout samples / ensemble members evaluated. */
   samples?: number;
+  /** Max |logits_onnx - logits_ref| over every logit. */
   maxLogitsDiff: number;
   /** SNGP: max |var_onnx - var_ref| / var_ref. */
   maxVarianceRelDiff?: number;
+  /** Max |probs_onnx - probs_ref| where the graph outputs `probs` (MC dropout, ensemble, SNGP with it). */
   maxProbsDiff?: number;
+  /** The tolerances applied. */
   tolerances: typeof TOLERANCES;
+  /** One line per failed check (empty when `passed`). */
   failures: string[];
-  seconds: { onnx: number; reference: number };
+  /** Wall-clock seconds. */
+  seconds: {
+    /** Loading and running the ONNX model. */
+    onnx: number;
+    /** The float64 reference forward pass. */
+    reference: number;
+  };
 }
 
-/** The default verification points: moons grid + OOD cluster for 2-D models, else Gaussian points. */
-export function verificationPoints(config: CheckpointConfig, seed = config.training.seed): { x: Float32Array; n: number; label: string } {
+/**
+ * The default verification points: moons grid + OOD cluster for 2-D models, else 2000 Gaussian
+ * points spread 3 standard deviations around the training mean (in and beyond the training data).
+ * @param config - the checkpoint's configuration (input width and standardisation).
+ * @param seed - seed of the moons OOD cluster or the Gaussian points (default: the training seed).
+ * @returns raw features [n, inputDim], the row count and a label for reports.
+ */
+export function verificationPoints(
+  config: CheckpointConfig,
+  seed = config.training.seed,
+): {
+  /** Raw features, row-major [n, inputDim]. */
+  x: Float32Array;
+  /** Rows. */
+  n: number;
+  /** Describes the points in reports. */
+  label: string;
+} {
   const d = config.hyperParameters.inputDim;
   if (d === 2) {
     const { grid, ood } = twoMoons(seed);
@@ -68,6 +118,15 @@ function maxRelDiff(got: ArrayLike<number>, ref: ArrayLike<number>): number {
 /**
  * Run the exported model through @sngp/runtime (onnxruntime) and compare with the float64 reference: logits within
  * 1e-4, SNGP variance within 1e-3 relative, probs within 1e-4.
+ * The model runs through `loadModel` (so its card is checked against the graph too) and
+ * `runGraph` (the raw graph outputs, no post-processing).
+ * @param bytes - the exported .onnx file.
+ * @param source - the checkpoint it was exported from, or the {@link BakedModel} of
+ *   {@link ExportResult} (saves baking again).
+ * @param opts - device, points and MC dropout seed.
+ * @returns the measured differences; check `passed` (a failed comparison does not throw).
+ * @throws SngpError if the model cannot be loaded or run on the device (no fallback), or lacks an
+ *   output the method needs.
  */
 export async function verifyModel(bytes: Uint8Array, source: Checkpoint | BakedModel, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const model = 'nets' in source ? source : bakeCheckpoint(source);

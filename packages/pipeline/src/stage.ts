@@ -15,7 +15,7 @@ export function stageLogger(stage: string): (msg: string) => void {
 }
 
 /** The script of a workspace package's bin, found through the package's own package.json. */
-export function packageBin(pkg: '@sngp/train' | '@sngp/export', bin: string): string {
+export function packageBin(pkg: '@sngp/train' | '@sngp/export' | '@sngp/eval', bin: string): string {
   const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
   const bins = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: Record<string, string> }).bin ?? {};
   if (!bins[bin]) throw new SngpError(`${pkg} has no bin "${bin}"`);

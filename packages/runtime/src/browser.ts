@@ -3,6 +3,13 @@
  * The .wasm files are loaded from the same origin: by default from next to the bundled
  * onnxruntime-web module (bundlers such as Vite emit them as assets), or from `configureWasm`'s
  * `wasmPaths`. Never from a CDN.
+ *
+ * `import { loadModel } from '@sngp/runtime'` picks this entry in bundlers for the browser (the
+ * `browser` export condition). Devices: `auto` (webgpu, else wasm), `webgpu`, `wasm` (`cpu` is the
+ * wasm backend; `cuda` falls back to wasm); see {@link Device}.
+ *
+ * @packageDocumentation
+ * @module @sngp/runtime (browser)
  */
 import { SngpError } from '@sngp/core';
 import * as ort from 'onnxruntime-web';
@@ -39,7 +46,25 @@ function browserProviders(bytes: Uint8Array): ProviderBackend<Runner> {
   };
 }
 
-/** Load an exported SNGP toolkit model from a URL (absolute or relative to the page) or bytes. */
+/**
+ * Load an exported SNGP toolkit model from a URL (absolute or relative to the page) or bytes. The
+ * model card is read and checked before a session is created, then the session is opened on the
+ * requested device (with its fallback) and its graph is checked against the card.
+ *
+ * @example
+ * ```ts
+ * await configureWasm({ wasmPaths: '/ort/' });
+ * const model = await loadModel('/models/sngp.onnx', { device: 'auto' }); // webgpu, else wasm
+ * const p = await model.predict(new Float32Array([0.5, 0.25]));
+ * ```
+ * @param source - a URL (string, resolved against the page, or URL object) or the model's bytes
+ *   (Uint8Array or ArrayBuffer). File paths are not available in browsers.
+ * @param options - device, strictness, default batch size, warning sink; see {@link LoadOptions}.
+ * @returns the loaded model; `model.info.provider` says which provider runs it.
+ * @throws SngpError if the fetch fails (network error or HTTP status), the bytes are not an ONNX
+ *   model of ours, the graph does not match its model card, an option is invalid, or no device
+ *   can open it (or the requested one cannot, with `strict`).
+ */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<SngpModel> {
   const label = describeSource(source);
   let bytes: Uint8Array;
@@ -50,8 +75,19 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   return loadFromBytes(bytes, label, options, 'browser', browserProviders);
 }
 
-/** Settings of onnxruntime-web's wasm backend: where its .wasm files are served, thread count. */
-export async function configureWasm(settings: { wasmPaths?: string; numThreads?: number }): Promise<void> {
+/**
+ * Settings of onnxruntime-web's wasm backend: where its .wasm files are served, thread count. Call
+ * it before the first load on `wasm` (or `auto` without WebGPU): onnxruntime-web reads them once,
+ * when it initialises. Threads need a cross-origin isolated page (COOP: same-origin and COEP:
+ * require-corp headers).
+ * @param settings - the settings to change; omitted ones keep their values.
+ */
+export async function configureWasm(settings: {
+  /** URL prefix (ending in "/") where onnxruntime-web's .wasm files are served, on your own origin. */
+  wasmPaths?: string;
+  /** Worker threads of the wasm backend (0: onnxruntime-web decides; 1: no worker threads). */
+  numThreads?: number;
+}): Promise<void> {
   if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
   if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
 }

@@ -2,4 +2,4 @@
 export type { Device, FloatTensor, LoadOptions, NonFinitePolicy, PredictOptions, Prediction, ModelInfo, SngpModel, ModelSource } from './types.js';
 export { DEVICES } from './devices.js';
 export { DEFAULT_BATCH_SIZE } from './model.js';
-export type { Method, ModelCard } from '@sngp/core';
+export type { Method, ModelCard, UncertaintyScores } from '@sngp/core';

@@ -5,7 +5,17 @@ import type { Runner } from './ort-session.js';
 import type { LoadOptions, SngpModel } from './types.js';
 import { positiveInt } from './validate.js';
 
-/** Shared tail of both entries' loadModel: card first (cheap, clear errors), then a session. */
+/**
+ * Shared tail of both entries' loadModel: card first (cheap, clear errors), then a session.
+ * @param bytes - the .onnx file.
+ * @param source - names the model in errors.
+ * @param options - the caller's load options (validated here).
+ * @param platform - which entry is loading.
+ * @param providers - the entry's provider backend for these bytes.
+ * @returns the ready model.
+ * @throws SngpError for bad options, a file that is not a model of ours, a graph that does not
+ *   match its card, or a session that cannot be created.
+ */
 export async function loadFromBytes(
   bytes: Uint8Array,
   source: string,
@@ -34,7 +44,11 @@ export async function loadFromBytes(
   return new OnnxSngpModel(opened.session, card, metadata, opened.provider, batchSize, source);
 }
 
-/** A short name for a source in error messages. */
+/**
+ * A short name for a source in error messages.
+ * @param source - what the caller passed to loadModel.
+ * @returns the path or URL, or "model bytes (N B)".
+ */
 export function describeSource(source: unknown): string {
   if (typeof source === 'string') return source;
   if (source instanceof URL) return source.href;
@@ -42,10 +56,22 @@ export function describeSource(source: unknown): string {
   return 'model';
 }
 
+/**
+ * The model's bytes as a Uint8Array view (no copy).
+ * @param source - bytes or a buffer.
+ * @returns a view of the same memory.
+ */
 export function asBytes(source: Uint8Array | ArrayBuffer): Uint8Array {
   return source instanceof Uint8Array ? source : new Uint8Array(source);
 }
 
+/**
+ * Download a model.
+ * @param url - an absolute URL.
+ * @param fetcher - the fetch implementation (tests inject one).
+ * @returns the response body.
+ * @throws SngpError naming the URL if the request fails or the status is not 2xx.
+ */
 export async function fetchBytes(url: string, fetcher: typeof fetch = fetch): Promise<Uint8Array> {
   let res: Response;
   try {

@@ -4,21 +4,35 @@ import {
   SngpError,
   decodeModelCard,
   dropoutNoise,
+  logSoftmaxRows,
+  meanFieldLogProbs,
   meanFieldProbs,
+  meanLogSoftmax,
   readOnnxHeader,
   softmaxRows,
   uncertaintyScore,
+  uncertaintyScores,
   type ModelCard,
+  type UncertaintyScores,
 } from '@sngp/core';
 import { oneLine } from './devices.js';
 import type { FloatTensor, Runner } from './ort-session.js';
 import type { ModelInfo, NonFinitePolicy, PredictOptions, Prediction, SngpModel } from './types.js';
 import { positiveInt, toFeatureMatrix } from './validate.js';
 
-/** Rows per session.run unless the caller says otherwise: 10k rows of the default SNGP fit in one run. */
+/**
+ * Rows per session.run unless the caller says otherwise (16384): 10k rows of the default SNGP fit in
+ * one run. Override with {@link LoadOptions.batchSize} or {@link PredictOptions.batchSize}.
+ */
 export const DEFAULT_BATCH_SIZE = 16384;
 
-/** The model card of an ONNX file (throws SngpError if it is not ONNX or not one of ours). */
+/**
+ * The model card of an ONNX file (throws SngpError if it is not ONNX or not one of ours).
+ * @param bytes - the .onnx file.
+ * @param source - names the model in errors.
+ * @returns the decoded card and every metadata_props entry.
+ * @throws SngpError if the bytes are not ONNX or the card is missing or invalid.
+ */
 export function readModelCard(bytes: Uint8Array, source: string): { card: ModelCard; metadata: Record<string, string> } {
   const header = readOnnxHeader(bytes, source);
   return { card: decodeModelCard(header.metadata, source), metadata: header.metadata };
@@ -30,8 +44,9 @@ function requiredNames(card: ModelCard): { inputs: string[]; outputs: string[] }
   switch (card.method) {
     case 'deterministic': return { inputs: [N.features], outputs: [N.logits] };
     case 'sngp': return { inputs: [N.features], outputs: [N.logits, N.variance] };
-    case 'mc-dropout': return { inputs: [N.features, N.dropoutNoise], outputs: [N.probs] };
-    case 'ensemble': return { inputs: [N.features], outputs: [N.probs] };
+    // The per-sample logits [S, N, K] give the tie-free log-space scores (Prediction.scores).
+    case 'mc-dropout': return { inputs: [N.features, N.dropoutNoise], outputs: [N.probs, N.logits] };
+    case 'ensemble': return { inputs: [N.features], outputs: [N.probs, N.logits] };
   }
 }
 
@@ -42,6 +57,10 @@ const REEXPORT = 're-export the model with sngp-export';
  * width: required inputs and outputs exist and are float32, and wherever the graph declares a
  * fixed dimension it agrees with the card (features vs feature names, logits/probs width vs
  * classes, dropout noise vs its card shape, ensemble members vs the member count).
+ * @param card - the decoded model card.
+ * @param runner - the opened session.
+ * @param source - names the model in errors.
+ * @throws SngpError naming the input or output that is missing or disagrees, and to re-export.
  */
 export function checkGraph(card: ModelCard, runner: Runner, source: string): void {
   const need = requiredNames(card);
@@ -121,6 +140,28 @@ function scanNonFinite(values: Float32Array, perRow: number, output: string, inv
   return first;
 }
 
+/**
+ * {@link scanNonFinite} for one chunk of per-sample logits [S, n, K] (not row-major by row): marks
+ * input row `start + i` when any sample's logits of row i are not finite.
+ */
+function scanSampleLogits(
+  values: Float32Array,
+  n: number,
+  k: number,
+  start: number,
+  invalid: Uint8Array,
+  first: NonFinite | null,
+): NonFinite | null {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) continue;
+    const row = start + Math.floor((i % (n * k)) / k);
+    invalid[row] = 1;
+    if (first === null || row < first.row) first = { row, output: ONNX_NAMES.logits, value: v };
+  }
+  return first;
+}
+
 function parseNonFinite(value: unknown): NonFinitePolicy {
   if (value === undefined) return 'throw';
   if (value === 'throw' || value === 'mark') return value;
@@ -131,6 +172,7 @@ function assemble(
   rows: number,
   k: number,
   probs: Float32Array,
+  computeScores: () => UncertaintyScores,
   extra: Pick<Prediction, 'logits' | 'variance' | 'invalid'>,
 ): Prediction {
   const predicted = new Int32Array(rows);
@@ -149,7 +191,25 @@ function assemble(
     predicted[i] = best;
     confidence[i] = probs[i * k + best];
   }
-  const out: Prediction = { rows, numClasses: k, probs, predicted, confidence, uncertainty: uncertaintyScore(probs, k) };
+  const out = { rows, numClasses: k, probs, predicted, confidence, uncertainty: uncertaintyScore(probs, k) } as Prediction;
+  // `scores` is computed on first read and then kept: a caller that never reads it (most
+  // serving paths) does not pay its ~0.2 us per row of exp/log work.
+  let scores: UncertaintyScores | null = null;
+  Object.defineProperty(out, 'scores', {
+    enumerable: true,
+    get(): UncertaintyScores {
+      if (scores === null) {
+        scores = computeScores();
+        if (invalid)
+          for (let i = 0; i < rows; i++)
+            if (invalid[i]) {
+              scores.logNonMax[i] = scores.entropy[i] = NaN;
+              if (scores.variance) scores.variance[i] = NaN;
+            }
+      }
+      return scores;
+    },
+  });
   if (extra.logits) out.logits = extra.logits;
   if (extra.variance) out.variance = extra.variance;
   if (invalid) out.invalid = invalid;
@@ -158,10 +218,20 @@ function assemble(
 
 /** The platform-independent model: validation, chunking, noise and post-processing around a Runner. */
 export class OnnxSngpModel implements SngpModel {
+  /** See {@link SngpModel.info}. */
   readonly info: ModelInfo;
   private runner: Runner | null;
   private noiseCache: { key: string; noise: FloatTensor } | null = null;
 
+  /**
+   * Wrap an opened session whose graph passed {@link checkGraph}.
+   * @param runner - the opened session (released by {@link OnnxSngpModel.dispose | dispose}).
+   * @param card - the model card, already checked against the graph.
+   * @param metadata - every metadata_props entry.
+   * @param provider - the execution provider that runs.
+   * @param batchSize - default rows per run.
+   * @param source - names the model in errors.
+   */
   constructor(
     runner: Runner,
     card: ModelCard,
@@ -183,6 +253,7 @@ export class OnnxSngpModel implements SngpModel {
     };
   }
 
+  /** See {@link SngpModel.predict}. */
   async predict(features: number[][] | Float32Array, options: PredictOptions = {}): Promise<Prediction> {
     const runner = this.runner;
     if (runner === null) throw new SngpError('predict: the model has been disposed');
@@ -197,9 +268,11 @@ export class OnnxSngpModel implements SngpModel {
     let fetches: string[];
     if (card.method === 'deterministic') fetches = [N.logits];
     else if (card.method === 'sngp') fetches = [N.logits, N.variance];
-    else fetches = [N.probs];
+    else fetches = [N.probs, N.logits];
+    // MC dropout and ensemble: S samples / members of per-sample logits [S, n, K] per chunk.
+    let samples = card.method === 'ensemble' ? (card.numSamples as number) : 0;
     if (card.method === 'mc-dropout') {
-      const samples = positiveInt(options.samples, 'options.samples') ?? (card.numSamples as number);
+      samples = positiveInt(options.samples, 'options.samples') ?? (card.numSamples as number);
       const seed = options.seed ?? DEFAULT_NOISE_SEED;
       if (!Number.isFinite(seed)) throw new SngpError(`options.seed: expected a finite number, got ${seed}`);
       // One noise tensor per call, shared by every chunk: chunking cannot change the result.
@@ -210,11 +283,17 @@ export class OnnxSngpModel implements SngpModel {
       extraFeeds[N.dropoutNoise] = this.noiseCache.noise;
     }
 
-    // Fetched outputs are [rows, ...] row-major, so each chunk lands at a fixed offset.
+    // Fetched outputs are [rows, ...] row-major, so each chunk lands at a fixed offset; the
+    // per-sample logits [S, n, K] are not, so each chunk is reduced to its rows' log p̄ at once.
     const outputs: Record<string, Float32Array> = {};
+    const sampled = samples > 0;
+    const sampleLogProbs = sampled ? new Float64Array(rows * k) : null;
+    // Every output is checked: a NaN or Infinity never comes back as if it were a prediction.
+    const invalid = new Uint8Array(rows);
+    let first: NonFinite | null = null;
     const perRow: Record<string, number> = { [N.logits]: k, [N.probs]: k, [N.variance]: 1 };
     // One chunk: keep onnxruntime's output arrays as they are (no copy).
-    if (rows > batch) for (const name of fetches) outputs[name] = new Float32Array(rows * perRow[name]);
+    if (rows > batch) for (const name of fetches) if (!(sampled && name === N.logits)) outputs[name] = new Float32Array(rows * perRow[name]);
     for (let start = 0; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);
       const chunk = n === rows ? data : data.subarray(start * inputDim, (start + n) * inputDim);
@@ -227,6 +306,13 @@ export class OnnxSngpModel implements SngpModel {
       }
       for (const name of fetches) {
         const got = res[name].data;
+        if (sampled && name === N.logits) {
+          if (got.length !== samples * n * k)
+            throw new SngpError(`${this.source}: model output "${name}" has ${got.length} values for ${samples} x ${n} rows, expected ${samples * n * k}`);
+          first = scanSampleLogits(got, n, k, start, invalid, first);
+          sampleLogProbs!.set(meanLogSoftmax(got, samples, k), start * k);
+          continue;
+        }
         if (got.length !== n * perRow[name])
           throw new SngpError(`${this.source}: model output "${name}" has ${got.length} values for ${n} rows, expected ${n * perRow[name]}`);
         if (rows > batch) outputs[name].set(got, start * perRow[name]);
@@ -234,17 +320,26 @@ export class OnnxSngpModel implements SngpModel {
       }
     }
 
-    // Every output is checked: a NaN or Infinity never comes back as if it were a prediction.
-    const invalid = new Uint8Array(rows);
-    let first: NonFinite | null = null;
-    for (const name of fetches) first = scanNonFinite(outputs[name], perRow[name], name, invalid, first);
+    for (const name of fetches) if (!(sampled && name === N.logits)) first = scanNonFinite(outputs[name], perRow[name], name, invalid, first);
     let probs: Float32Array;
-    if (card.method === 'deterministic') probs = softmaxRows(outputs[N.logits], k);
-    else if (card.method === 'sngp') {
+    // The tie-free scores come from float64 log-probabilities (the probs stay float32, as before);
+    // computed when Prediction.scores is first read.
+    let computeScores: () => UncertaintyScores;
+    if (card.method === 'deterministic') {
+      const logits = outputs[N.logits];
+      probs = softmaxRows(logits, k);
+      computeScores = () => uncertaintyScores(logSoftmaxRows(logits, k), k);
+    } else if (card.method === 'sngp') {
       const lambda = options.meanFieldFactor ?? (card.meanFieldFactor as number);
       if (!Number.isFinite(lambda)) throw new SngpError(`options.meanFieldFactor: expected a finite number, got ${lambda}`);
-      probs = meanFieldProbs(outputs[N.logits], outputs[N.variance], k, lambda);
-    } else probs = outputs[N.probs];
+      const [logits, variance] = [outputs[N.logits], outputs[N.variance]];
+      probs = meanFieldProbs(logits, variance, k, lambda);
+      computeScores = () => uncertaintyScores(meanFieldLogProbs(logits, variance, k, lambda), k, variance);
+    } else {
+      probs = outputs[N.probs];
+      const logProbs = sampleLogProbs!;
+      computeScores = () => uncertaintyScores(logProbs, k);
+    }
     if (card.method === 'deterministic' || card.method === 'sngp')
       first = scanNonFinite(probs, k, card.method === 'sngp' ? 'probs (mean-field)' : 'probs (softmax)', invalid, first);
     if (first !== null && nonFinite === 'throw') {
@@ -266,11 +361,12 @@ export class OnnxSngpModel implements SngpModel {
       );
     }
     const mark = nonFinite === 'mark' ? { invalid } : {};
-    if (card.method === 'deterministic') return assemble(rows, k, probs, { logits: outputs[N.logits], ...mark });
-    if (card.method === 'sngp') return assemble(rows, k, probs, { logits: outputs[N.logits], variance: outputs[N.variance], ...mark });
-    return assemble(rows, k, probs, mark);
+    if (card.method === 'deterministic') return assemble(rows, k, probs, computeScores, { logits: outputs[N.logits], ...mark });
+    if (card.method === 'sngp') return assemble(rows, k, probs, computeScores, { logits: outputs[N.logits], variance: outputs[N.variance], ...mark });
+    return assemble(rows, k, probs, computeScores, mark);
   }
 
+  /** See {@link SngpModel.runGraph}. */
   async runGraph(feeds: Record<string, FloatTensor>, fetches?: readonly string[]): Promise<Record<string, FloatTensor>> {
     const runner = this.runner;
     if (runner === null) throw new SngpError('runGraph: the model has been disposed');
@@ -285,6 +381,7 @@ export class OnnxSngpModel implements SngpModel {
     }
   }
 
+  /** See {@link SngpModel.dispose}. */
   async dispose(): Promise<void> {
     const runner = this.runner;
     this.runner = null;

@@ -1,6 +1,13 @@
 /**
  * Node entry of @sngp/runtime: onnxruntime-node (cpu, cuda, webgpu) plus onnxruntime-web's wasm
  * backend for device 'wasm'. Same API as the browser entry.
+ *
+ * `import { loadModel } from '@sngp/runtime'` picks this entry in Node (the `node` export
+ * condition). Devices: `auto` (cuda, else cpu), `cpu`, `cuda`, `webgpu`, `wasm`; see
+ * {@link Device}.
+ *
+ * @packageDocumentation
+ * @module @sngp/runtime (Node)
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -71,15 +78,43 @@ async function readSource(source: ModelSource, label: string): Promise<Uint8Arra
   }
 }
 
-/** Load an exported SNGP toolkit model from a path, URL (file:, http:, https:) or bytes. */
+/**
+ * Load an exported SNGP toolkit model from a path, URL (file:, http:, https:) or bytes. The model
+ * card is read and checked before a session is created, then the session is opened on the
+ * requested device (with its fallback) and its graph is checked against the card.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel('sngp.onnx', { device: 'auto' }); // cuda, else cpu
+ * const p = await model.predict([[0.5, 0.25]]);
+ * await model.dispose();
+ * ```
+ * @param source - a file path, a `file:`/`http:`/`https:` URL (string or URL object), or the
+ *   model's bytes (Uint8Array or ArrayBuffer).
+ * @param options - device, strictness, default batch size, warning sink; see {@link LoadOptions}.
+ * @returns the loaded model; `model.info.provider` says which provider runs it.
+ * @throws SngpError if the source cannot be read or fetched, is not an ONNX model of ours, has a
+ *   graph that does not match its model card, an option is invalid, or no device can open it
+ *   (or the requested one cannot, with `strict`).
+ */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<SngpModel> {
   const label = describeSource(source);
   const bytes = await readSource(source, label);
   return loadFromBytes(bytes, label, options, 'node', nodeProviders);
 }
 
-/** Settings of onnxruntime-web's wasm backend (device 'wasm'). */
-export async function configureWasm(settings: { wasmPaths?: string; numThreads?: number }): Promise<void> {
+/**
+ * Settings of onnxruntime-web's wasm backend (device 'wasm'). In Node they only matter for
+ * `device: 'wasm'`, which loads onnxruntime-web on first use; call this before the first such
+ * load (onnxruntime-web reads them once, when it initialises).
+ * @param settings - the settings to change; omitted ones keep their values.
+ */
+export async function configureWasm(settings: {
+  /** Where onnxruntime-web's .wasm files are (a path or URL prefix ending in "/"). Default: next to its module. */
+  wasmPaths?: string;
+  /** Worker threads of the wasm backend (0: onnxruntime-web decides; 1: no worker threads). */
+  numThreads?: number;
+}): Promise<void> {
   const ort = await loadOrtWeb();
   if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
   if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;

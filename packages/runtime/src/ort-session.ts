@@ -15,22 +15,35 @@ export type { FloatTensor };
 
 /** One loaded ONNX session, float32 in and out. */
 export interface Runner {
+  /** The graph's input names. */
   readonly inputNames: readonly string[];
+  /** The graph's output names. */
   readonly outputNames: readonly string[];
   /** Static width of input `features` if the graph declares one. */
   readonly featureDim: number | null;
   /** Declared element type and shape (numbers, or names for dynamic dims) of each graph input and output. */
   readonly signature: Readonly<Record<string, ValueSignature>>;
+  /** One session.run; rejects with onnxruntime's error, or if an output is not float32. */
   run(feeds: Record<string, FloatTensor>, fetches: readonly string[]): Promise<Record<string, FloatTensor>>;
+  /** Release the session. */
   release(): Promise<void>;
 }
 
 /** What a graph declares about one input or output; null where it declares nothing. */
 export interface ValueSignature {
+  /** Element type, e.g. "float32". */
   type: string | null;
+  /** Dimensions: a number for a fixed size, a name for a dynamic one. */
   shape: readonly (number | string)[] | null;
 }
 
+/**
+ * Create a session on one execution provider (all graph optimisations on).
+ * @param ort - onnxruntime-node or onnxruntime-web.
+ * @param bytes - the .onnx file.
+ * @param provider - the execution provider name, e.g. "cpu", "webgpu", "wasm".
+ * @returns the runner; rejects with onnxruntime's error if the session cannot be created.
+ */
 export async function createRunner(ort: OrtApi, bytes: Uint8Array, provider: string): Promise<Runner> {
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [provider],

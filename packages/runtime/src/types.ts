@@ -1,21 +1,56 @@
-import type { Method, ModelCard } from '@sngp/core';
+import type { Method, ModelCard, UncertaintyScores } from '@sngp/core';
 
 /** A float32 tensor: row-major data and its dimensions. */
 export interface FloatTensor {
+  /** The values, row-major; `data.length` is the product of `dims`. */
   data: Float32Array;
+  /** The dimensions, outermost first, e.g. [N, D] for `features`. */
   dims: readonly number[];
 }
 
-/** Where to run. `auto` picks the best provider that works; see README "Devices". */
+/**
+ * Where to run. `auto` picks the best provider that works; see the "Devices" section of
+ * packages/runtime/README.md.
+ *
+ * - `auto` (default): Node tries `cuda`, then `cpu`; browsers try `webgpu`, then `wasm`. Falls back
+ *   silently. WebGPU is not in Node's list: onnxruntime cannot tell SwiftShader from a real GPU.
+ * - `cpu`: Node: onnxruntime-node's CPU provider. Browser: the wasm backend (onnxruntime-web's CPU).
+ * - `cuda`: Node only, and only with onnxruntime-node's CUDA provider libraries installed (the
+ *   offline install skips them); otherwise falls back to `cpu` (Node) or `wasm` (browser).
+ * - `webgpu`: Node: onnxruntime-node's bundled WebGPU provider (Dawn; SwiftShader when there is no
+ *   GPU). Browser: onnxruntime-web's WebGPU; falls back to `wasm` without an adapter.
+ * - `wasm`: onnxruntime-web's WebAssembly backend, in browsers and in Node (the browsers' engine).
+ *
+ * An explicit device that cannot run falls back with one warning, or throws with
+ * {@link LoadOptions.strict}; {@link ModelInfo.provider} says what actually runs.
+ */
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 
+/** Options of `loadModel`. Each says which platforms honour it. */
 export interface LoadOptions {
+  /**
+   * Execution device (default `'auto'`). Node: `auto`, `cpu`, `cuda`, `webgpu`, `wasm`. Browser:
+   * `auto`, `webgpu`, `wasm` (`cpu` means `wasm`; `cuda` is never available and falls back to
+   * `wasm`). See {@link Device} for what each runs on and how it falls back.
+   */
   device?: Device;
-  /** Throw instead of falling back when the requested device cannot run. */
+  /**
+   * Throw instead of falling back when the requested device cannot run (default false). Node and
+   * browser; applies to explicit devices with a fallback (Node: `cuda`, `webgpu`, `wasm`; browser:
+   * `cuda`, `webgpu`). `auto` always falls back, and a device without a fallback (Node `cpu`,
+   * browser `cpu`/`wasm`) throws anyway.
+   */
   strict?: boolean;
-  /** Default rows per `session.run` (bounds memory on large inputs). */
+  /**
+   * Default rows per `session.run`, a positive integer (default {@link DEFAULT_BATCH_SIZE});
+   * bounds memory on large inputs without changing results. Every platform and device;
+   * {@link PredictOptions.batchSize} overrides it per call.
+   */
   batchSize?: number;
-  /** Receives one-line warnings (device fallbacks). Default: console.warn. */
+  /**
+   * Receives one-line warnings (device fallbacks). Default: console.warn. Every platform.
+   * @param msg - the warning, one line, starting with "warning:".
+   */
   onWarning?: (msg: string) => void;
 }
 
@@ -27,58 +62,122 @@ export interface LoadOptions {
  */
 export type NonFinitePolicy = 'throw' | 'mark';
 
+/**
+ * Options of {@link SngpModel.predict}. Every option is applied in JavaScript around the session,
+ * so all of them work the same on every platform (Node, browser) and device.
+ */
 export interface PredictOptions {
-  /** SNGP mean-field lambda override; < 0 gives plain softmax. Ignored by other methods. */
+  /**
+   * SNGP mean-field lambda override, a finite number (default: the model card's value, pi/8
+   * unless trained otherwise); < 0 gives plain softmax. Ignored by other methods.
+   */
   meanFieldFactor?: number;
-  /** MC dropout sample count T override. Ignored by other methods. */
+  /**
+   * MC dropout sample count T override, a positive integer (default: the model card's T).
+   * Ignored by other methods.
+   */
   samples?: number;
-  /** MC dropout noise seed (default 0: predictions are reproducible). Ignored by other methods. */
+  /**
+   * MC dropout noise seed, a finite number (default 0: predictions are reproducible, and equal to
+   * export's verification and the web demo). Ignored by other methods.
+   */
   seed?: number;
-  /** Rows per `session.run` for this call. */
+  /** Rows per `session.run` for this call, a positive integer (default: {@link LoadOptions.batchSize}). */
   batchSize?: number;
-  /** Row count of a flat Float32Array input (default: length / inputDim). */
+  /**
+   * Row count of a flat Float32Array input (default: length / inputDim); must match the data.
+   * With `number[][]` it may be given but must equal the number of rows.
+   */
   rows?: number;
   /** Rows with non-finite outputs: throw (default) or mark them in `Prediction.invalid`. */
   nonFinite?: NonFinitePolicy;
 }
 
+/** The result of {@link SngpModel.predict}: one entry per input row, row-major where there are K. */
 export interface Prediction {
+  /** Input rows N. */
   rows: number;
+  /** Classes K (the length of `info.classes`). */
   numClasses: number;
-  /** [rows * K] class probabilities, row-major. */
+  /**
+   * [rows * K] class probabilities, row-major: softmax (deterministic), mean-field (SNGP) or the
+   * mean over samples / members (MC dropout, ensemble).
+   */
   probs: Float32Array;
-  /** [rows] argmax class index. */
+  /** [rows] argmax class index (ties: the lowest; -1 for a row marked `invalid`). */
   predicted: Int32Array;
   /** [rows] max_k p. */
   confidence: Float32Array;
-  /** [rows] 1 - max_k p. */
+  /**
+   * [rows] 1 - max_k p, float32: for display. It is exactly 0 for every row with max p above
+   * 1 - 6e-8 (float32 rounding), so it cannot rank confident rows: use `scores` for that.
+   */
   uncertainty: Float32Array;
+  /**
+   * Tie-free uncertainty scores per row, float64, computed in log-space from the logits (higher =
+   * less certain; NaN for a row marked `invalid`):
+   * - `logNonMax` [rows]: log(1 - max_k p), as logsumexp of the non-max classes' log-probabilities.
+   *   Same ordering as `uncertainty` where that is not tied; the default OOD score of sngp-eval.
+   * - `entropy` [rows], the predictive entropy -sum_k p_k log p_k (nats).
+   * - `variance` [rows] (SNGP only): the GP posterior variance, a copy of `variance` as float64.
+   *
+   * Log-probabilities: deterministic log_softmax(logits); SNGP log_softmax of the mean-field
+   * scaled logits (same lambda as `probs`); MC dropout and ensemble
+   * log p̄ = logsumexp_s(log_softmax(logits_s)) - log S from the graph's per-sample logits.
+   *
+   * Computed on first read and then kept (a caller that never reads it does not pay for it).
+   */
+  readonly scores: UncertaintyScores;
   /** [rows * K] raw logits (deterministic and SNGP only). */
   logits?: Float32Array;
   /** [rows] SNGP posterior variance. */
   variance?: Float32Array;
   /**
    * Only with `nonFinite: 'mark'`: [rows], 1 where the model gave a non-finite output. Such a row
-   * is excluded: its probs, confidence and uncertainty are NaN and its predicted class is -1
+   * is excluded: its probs, confidence, uncertainty and scores are NaN and its predicted class is -1
    * (logits and variance keep the raw values).
    */
   invalid?: Uint8Array;
 }
 
+/** What a loaded model is and where it runs ({@link SngpModel.info}). */
 export interface ModelInfo {
+  /** The model type, from the model card. */
   method: Method;
+  /** Class names; probability column j belongs to `classes[j]`. */
   classes: string[];
+  /** Feature names in input column order. */
   featureNames: string[];
+  /** Input width D: values per row that `predict` expects. */
   inputDim: number;
   /** Execution provider that actually runs, e.g. 'cpu' | 'webgpu' | 'wasm' | 'cuda'. */
   provider: string;
+  /** The whole decoded model card (mean-field factor, sample count, training metrics, ...). */
   card: ModelCard;
   /** Every metadata_props entry of the ONNX file. */
   metadata: Record<string, string>;
 }
 
+/**
+ * A loaded model, the same on every platform (the interface; `loadModel` returns the
+ * implementation). Call {@link SngpModel.dispose | dispose} when done: the session holds native or
+ * GPU memory that garbage collection does not see.
+ */
 export interface SngpModel {
+  /** What the model is and which provider runs it. */
   readonly info: ModelInfo;
+  /**
+   * Predict class probabilities, the predicted class and an uncertainty score for every row, plus
+   * the logits (deterministic, SNGP) and the posterior variance (SNGP). Large inputs run in chunks
+   * of `batchSize` rows; results do not depend on the chunking.
+   * @param features - rows of `info.inputDim` finite numbers: `number[][]` (N rows), or a flat
+   *   row-major Float32Array of N * inputDim values.
+   * @param options - per-call overrides; see {@link PredictOptions}.
+   * @returns the prediction for every row.
+   * @throws SngpError for bad input (empty, wrong width, a non-number, NaN or Infinity, a value
+   *   outside float32, with the row and column), bad options, a disposed model, a run that
+   *   onnxruntime rejects, or non-finite outputs (unless `nonFinite: 'mark'`).
+   */
   predict(features: number[][] | Float32Array, options?: PredictOptions): Promise<Prediction>;
   /**
    * Run the graph as exported: no chunking, no noise, no post-processing and no output checks, for
@@ -89,8 +188,16 @@ export interface SngpModel {
    * @throws SngpError for an unknown output name, a disposed model, or a run that onnxruntime rejects.
    */
   runGraph(feeds: Record<string, FloatTensor>, fetches?: readonly string[]): Promise<Record<string, FloatTensor>>;
+  /**
+   * Release the onnxruntime session. Calling it again does nothing; `predict` and `runGraph`
+   * throw an SngpError afterwards.
+   */
   dispose(): Promise<void>;
 }
 
-/** What `loadModel` accepts: a path (Node), a URL (string or URL object) or the model's bytes. */
+/**
+ * What `loadModel` accepts: a path (Node), a URL (string or URL object) or the model's bytes.
+ * Node: a file path, or a `file:`, `http:` or `https:` URL. Browser: a URL, absolute or relative
+ * to the page. Both: a Uint8Array or ArrayBuffer of the .onnx file.
+ */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;

@@ -19,6 +19,13 @@ function column(j: number, names: readonly string[]): string {
 /**
  * Turn the user's features into one row-major float32 matrix, or explain (row, column, expected vs
  * got) why not. Row and column indices are 0-based, as in `features[row][column]`.
+ * @param features - number[][] or a flat Float32Array (used as is, not copied).
+ * @param inputDim - values per row.
+ * @param featureNames - column names for messages.
+ * @param rows - row count of a flat input (default: length / inputDim).
+ * @returns the matrix and its row count.
+ * @throws SngpError for an empty input, a wrong width or row count, a non-number, a non-finite
+ *   value or one outside the float32 range.
  */
 export function toFeatureMatrix(
   features: unknown,
@@ -79,6 +86,13 @@ export function toFeatureMatrix(
   return { data, rows: n };
 }
 
+/**
+ * Check an optional positive-integer option.
+ * @param value - the option as given.
+ * @param name - its name for the message, e.g. "options.batchSize".
+ * @returns the value, or undefined if it was not given.
+ * @throws SngpError if it is given and not a positive integer.
+ */
 export function positiveInt(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value <= 0) throw new SngpError(`${name}: expected a positive integer, got ${value}`);

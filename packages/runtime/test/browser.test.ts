@@ -89,9 +89,9 @@ describe('browser entry in headless Chromium', () => {
 
   it('reports a model without our card clearly', async () => {
     const msg = await page.evaluate(() =>
-      (globalThis as unknown as { sngpRunError: (u: string) => Promise<string> }).sngpRunError('/models/ckpt-sngp/checkpoint.json'),
+      (globalThis as unknown as { sngpRunError: (u: string) => Promise<string> }).sngpRunError('/index.html'),
     );
-    expect(msg).toMatch(/^SngpError: \/models\/ckpt-sngp\/checkpoint.json: not an ONNX model/);
+    expect(msg).toMatch(/^SngpError: \/index.html: not an ONNX model/);
     const missing = await page.evaluate(() =>
       (globalThis as unknown as { sngpRunError: (u: string) => Promise<string> }).sngpRunError('/models/nope.onnx'),
     );

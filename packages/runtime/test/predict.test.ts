@@ -72,6 +72,83 @@ describe("outputs are the graph's, post-processed (a bare onnxruntime session as
   });
 });
 
+describe('tie-free uncertainty scores (float64, log-space)', () => {
+  /** Two classes: log(1 - max p) = log p_min, and the entropy, from float64 probabilities [N, 2]. */
+  const reference = (p: ArrayLike<number>, i: number) => {
+    const lo = Math.min(p[2 * i], p[2 * i + 1]);
+    return { logNonMax: Math.log(lo), entropy: -(lo * Math.log(lo) + (1 - lo) * Math.log1p(-lo)) };
+  };
+  /** Closed form for two classes from one row of logits: log p_min = -log1p(exp(|gap|)). */
+  const fromGap = (gap: number) => {
+    const g = Math.abs(gap);
+    const q = 1 / (1 + Math.exp(g));
+    return { logNonMax: -Math.log1p(Math.exp(g)), entropy: -(q * -Math.log1p(Math.exp(g)) + (1 - q) * -Math.log1p(Math.exp(-g))) };
+  };
+  const close = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+  const relClose = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want) + 1e-300);
+
+  it('deterministic and SNGP: from the (mean-field scaled) logits', async () => {
+    const det = await models.get('deterministic')!.predict(rows);
+    const sngp = await models.get('sngp')!.predict(rows);
+    const lambda = models.get('sngp')!.info.card.meanFieldFactor!;
+    for (let i = 0; i < n; i++) {
+      const d = fromGap(det.logits![2 * i] - det.logits![2 * i + 1]);
+      close(det.scores.logNonMax[i], d.logNonMax);
+      relClose(det.scores.entropy[i], d.entropy);
+      const scale = Math.sqrt(1 + lambda * Math.max(0, sngp.variance![i]));
+      const g = fromGap((sngp.logits![2 * i] - sngp.logits![2 * i + 1]) / scale);
+      close(sngp.scores.logNonMax[i], g.logNonMax);
+      relClose(sngp.scores.entropy[i], g.entropy);
+    }
+    expect(det.scores.variance).toBeUndefined();
+    expect(Array.from(sngp.scores.variance!)).toEqual(Array.from(sngp.variance!));
+  });
+
+  it('MC dropout and ensemble: log of the mean member probability, from the per-sample logits', async () => {
+    for (const method of ['mc-dropout', 'ensemble'] as const) {
+      const model = models.get(method)!;
+      const card = model.info.card;
+      const p = await model.predict(rows, { seed: 4 });
+      const noise = method === 'mc-dropout' ? dropoutNoise(card.numSamples!, card.dropoutNoiseShape!, 4) : undefined;
+      const raw = await rawOutputs(method, flat, n, noise);
+      const mean = meanSoftmaxF64(raw.logits.data, card.numSamples!, 2);
+      for (let i = 0; i < n; i++) {
+        const r = reference(mean, i);
+        close(p.scores.logNonMax[i], r.logNonMax);
+        relClose(p.scores.entropy[i], r.entropy);
+      }
+      expect(p.scores.variance).toBeUndefined();
+    }
+  });
+
+  it('rows tied at float32 uncertainty 0 get distinct scores', async () => {
+    for (const method of METHODS.filter((m) => m !== 'sngp')) {
+      const p = await models.get(method)!.predict(rows, { seed: 0 });
+      const tied = Array.from({ length: n }, (_, i) => i).filter((i) => p.uncertainty[i] === 0);
+      // The baselines are certain at the far grid corners and on the OOD cluster.
+      expect(tied.length, method).toBeGreaterThanOrEqual(2);
+      const values = new Set(tied.map((i) => p.scores.logNonMax[i]));
+      expect(values.size, method).toBe(tied.length);
+      for (const i of tied) expect(p.scores.logNonMax[i]).toBeLessThan(Math.log(6e-8));
+    }
+  });
+
+  it('do not depend on chunking, and are NaN for a marked row', async () => {
+    for (const m of METHODS) {
+      const whole = await models.get(m)!.predict(flat, { seed: 3 });
+      const chunked = await models.get(m)!.predict(flat, { seed: 3, batchSize: 7 });
+      expect(maxAbsDiff(chunked.scores.logNonMax, whole.scores.logNonMax), m).toBeLessThan(1e-9);
+      expect(maxAbsDiff(chunked.scores.entropy, whole.scores.entropy), m).toBeLessThan(1e-9);
+      const marked = await models.get(m)!.predict([rows[0], [3e38, -3e38], rows[1]], { nonFinite: 'mark', batchSize: 2, seed: 3 });
+      expect(Array.from(marked.invalid!), m).toEqual([0, 1, 0]);
+      expect(Number.isNaN(marked.scores.logNonMax[1]) && Number.isNaN(marked.scores.entropy[1]), m).toBe(true);
+      if (marked.scores.variance) expect(Number.isNaN(marked.scores.variance[1])).toBe(true);
+      // Another batch: onnxruntime's float32 logits may differ in the last bits (~1e-6 here).
+      expect(marked.scores.logNonMax[2], m).toBeCloseTo(whole.scores.logNonMax[1], 4);
+    }
+  });
+});
+
 describe('SNGP mean-field', () => {
   it('uses the model card lambda by default', async () => {
     const model = models.get('sngp')!;

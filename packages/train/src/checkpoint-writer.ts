@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
+  type CalibrationRecord,
   type Checkpoint,
   type HyperParameters,
   type NamedTensor,
@@ -29,7 +30,18 @@ export function hyperParameters(opts: ResolvedOptions, data: TrainingData): Hype
     meanFieldFactor: opts.meanFieldFactor,
     ensembleSize: opts.ensembleSize,
     mcSamples: opts.mcSamples,
+    gpNormalizeInput: opts.gpNormalizeInput,
+    // 'auto' is resolved once the model exists (train-model.ts); 1 until then, and for methods without a GP.
+    gpKernelScale: opts.gpKernelScale === 'auto' ? 1 : opts.gpKernelScale,
   };
+}
+
+/** What a run adds to the checkpoint beyond the options: resolved hyper-parameters, calibration. */
+export interface CheckpointExtras {
+  /** The hyper-parameters as trained (e.g. with the auto kernel scale resolved). */
+  hyperParameters?: HyperParameters;
+  /** SNGP: the calibration fitted after training. */
+  calibration?: CalibrationRecord | null;
 }
 
 export function buildCheckpoint(
@@ -38,12 +50,13 @@ export function buildCheckpoint(
   tensors: Record<string, NamedTensor>,
   metrics: Record<string, number>,
   backend: string,
+  extras: CheckpointExtras = {},
 ): Checkpoint {
   const config = parseCheckpointConfig({
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     method: opts.method,
-    hyperParameters: hyperParameters(opts, data),
+    hyperParameters: extras.hyperParameters ?? hyperParameters(opts, data),
     training: {
       data: opts.data,
       labelColumn: opts.labelColumn,
@@ -61,6 +74,7 @@ export function buildCheckpoint(
     versions: { '@sngp/train': TRAIN_VERSION, '@tensorflow/tfjs-core': tf.version_core, node: process.versions.node },
     backend,
     createdAt: new Date().toISOString(),
+    ...(extras.calibration ? { calibration: extras.calibration } : {}),
   });
   validateCheckpointTensors(config, tensors);
   return { config, tensors };

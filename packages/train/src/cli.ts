@@ -37,6 +37,9 @@ interface RawFlags {
   ensembleSize?: string;
   mcSamples?: string;
   meanFieldFactor?: string;
+  gpNormalizeInput?: boolean;
+  gpKernelScale?: string;
+  calibrate?: boolean;
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -67,6 +70,9 @@ function toOptions(f: RawFlags): TrainOptions {
     ensembleSize: n('--ensemble-size', f.ensembleSize),
     mcSamples: n('--mc-samples', f.mcSamples),
     meanFieldFactor: n('--mean-field-factor', f.meanFieldFactor),
+    gpNormalizeInput: f.gpNormalizeInput === true,
+    gpKernelScale: f.gpKernelScale === undefined || f.gpKernelScale.trim() === 'auto' ? 'auto' : n('--gp-kernel-scale', f.gpKernelScale),
+    calibrate: f.calibrate !== false,
   };
 }
 
@@ -94,6 +100,9 @@ async function main(argv: string[]): Promise<void> {
     .option('--ensemble-size <n>', 'ensemble: members (default 10)')
     .option('--mc-samples <n>', 'MC dropout: samples at inference (default 10)')
     .option('--mean-field-factor <x>', 'SNGP: mean-field lambda recorded for inference (default pi/8)')
+    .option('--gp-normalize-input', 'SNGP: layer-normalise the hidden features before the random features (trainable gamma/beta)')
+    .option('--gp-kernel-scale <s>', 'SNGP: kernel scale s > 0 (GP input times 1/sqrt(s)), or "auto": chosen from the training data (default auto)')
+    .option('--no-calibrate', 'SNGP: skip fitting the mean-field factor and temperature on held-out data after training')
     .option('--dry-run', 'load and validate the data and options, print a data summary, train nothing (--out optional)')
     .option('--json', 'print one JSON summary on stdout')
     .option('--quiet', 'no progress output')
@@ -109,8 +118,7 @@ async function main(argv: string[]): Promise<void> {
   const options = toOptions(flags);
   const loading = flags.quiet ? null : createLoadProgress(flags.data);
   if (options.dryRun) {
-    const s = await dryRun(options, { onLoad: (done, total) => loading?.update(done, total) });
-    loading?.stop();
+    const s = await dryRun(options, { onLoad: (done, total) => loading?.update(done, total) }).finally(() => loading?.stop());
     process.stdout.write(flags.json ? JSON.stringify(s) + '\n' : formatDryRun(s) + '\n');
     return;
   }
@@ -124,17 +132,31 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(
         `sngp-train: method ${info.method}, backend ${info.backend}, ${info.trainRows} training rows, ${info.epochs} epochs x ${info.stepsPerEpoch} steps\n`,
       );
+      if (info.gp)
+        process.stderr.write(
+          `sngp-train: GP kernel scale ${info.gp.kernelScale.toPrecision(4)}${info.gp.auto ? ` (auto: median hidden distance ${info.gp.medianDistance!.toFixed(3)} over ${info.gp.rows} rows)` : ''}, input layer-norm ${info.gp.normalizeInput ? 'on' : 'off'}\n`,
+        );
       progress = createProgress(info.epochs);
     },
     onEpoch: (s) => progress?.epoch(s),
     onPosterior: (done, total) => progress?.posterior(done, total),
-  });
+    onWarning: (line) => {
+      // A warning is printed even with --quiet: the run is likely wasted.
+      process.stderr.write((progress ? '\n' : '') + line + '\n');
+    },
+  }).finally(() => loading?.stop()); // a load error must not print on the bar's line
   (progress as Progress | null)?.stop();
   if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else if (!flags.quiet) {
     const m = Object.entries(summary.metrics)
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join(', ');
+    if (summary.calibration) {
+      const c = summary.calibration;
+      process.stderr.write(
+        `calibrated on ${c.rows} ${c.data} rows: lambda ${c.meanFieldFactor.toPrecision(3)}, T ${c.temperature.toPrecision(3)}; NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}, ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)}\n`,
+      );
+    }
     process.stderr.write(`wrote ${summary.out} (${summary.msPerStep.toFixed(1)} ms/step, ${summary.seconds.toFixed(1)} s): ${m}\n`);
   }
 }

@@ -24,6 +24,7 @@ import {
 import { loadIdxDataset, readCsvFile } from '@sngp/core/node';
 import type { ResolvedOptions } from './options.js';
 
+/** The data a run trains and evaluates on. */
 export interface TrainingData {
   /** What the network trains on (already standardised). */
   train: Dataset;

@@ -34,6 +34,15 @@ export interface TrainOptions {
   ensembleSize?: number;
   mcSamples?: number;
   meanFieldFactor?: number;
+  /** SNGP: layer-normalise the hidden features before the random features (default false). */
+  gpNormalizeInput?: boolean;
+  /**
+   * SNGP: kernel scale s (> 0; the GP input is multiplied by 1 / sqrt(s)), or 'auto' (default):
+   * chosen from the training data at initialisation (see kernel-scale.ts).
+   */
+  gpKernelScale?: number | 'auto';
+  /** SNGP: fit the mean-field factor and temperature on held-out data after training (default true). */
+  calibrate?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -57,6 +66,9 @@ export interface ResolvedOptions {
   ensembleSize: number;
   mcSamples: number;
   meanFieldFactor: number;
+  gpNormalizeInput: boolean;
+  gpKernelScale: number | 'auto';
+  calibrate: boolean;
 }
 
 export const DEFAULT_TRAIN_OPTIONS = {
@@ -76,6 +88,9 @@ export const DEFAULT_TRAIN_OPTIONS = {
   ensembleSize: DEFAULT_HYPER_PARAMETERS.ensembleSize,
   mcSamples: DEFAULT_HYPER_PARAMETERS.mcSamples,
   meanFieldFactor: DEFAULT_HYPER_PARAMETERS.meanFieldFactor,
+  gpNormalizeInput: false,
+  gpKernelScale: 'auto' as const,
+  calibrate: true,
 };
 
 /** Option name as the CLI spells it, for error messages. */
@@ -134,5 +149,11 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
     ensembleSize: num('ensembleSize', o.ensembleSize, D.ensembleSize, posInt, 'a positive integer'),
     mcSamples: num('mcSamples', o.mcSamples, D.mcSamples, posInt, 'a positive integer'),
     meanFieldFactor: num('meanFieldFactor', o.meanFieldFactor, D.meanFieldFactor, () => true, 'a number'),
+    gpNormalizeInput: o.gpNormalizeInput ?? D.gpNormalizeInput,
+    gpKernelScale:
+      (o.gpKernelScale ?? D.gpKernelScale) === 'auto'
+        ? 'auto'
+        : num('gpKernelScale', o.gpKernelScale as number, 1, positive, 'a positive number or "auto"'),
+    calibrate: o.calibrate ?? D.calibrate,
   };
 }

@@ -3,10 +3,12 @@
  * of the training data with the final weights and dropout off (the cheaper equivalent of the
  * reference's per-epoch accumulation). The covariance ridge * P^-1 is formed at export.
  *
- * The pass is O(N M^2): on the tfjs backend each chunk of rows gives Phi_c (computed there) and
- * Phi_c^T Phi_c as float32 matrix products; each chunk's product is added into a float64 [M, M]
- * in JS, so float32 rounding stays that of one chunk and does not grow with N. P is symmetric,
- * so only its lower block-triangle is multiplied out (column blocks j, rows from block j down).
+ * The pass is O(N M^2). Per chunk of rows: the network and the random-feature pre-activations run
+ * on the tfjs backend; the features are evaluated and laid out in JS (on wasm, element-wise ops on
+ * [4096, 1024] are memory-bound, and transposes and slices copy whole tensors); the lower
+ * block-triangle of Phi_c^T Phi_c (P is symmetric) is float32 matMuls on the backend; each product
+ * is added into a float64 [M, M] in JS, so float32 rounding is that of one chunk and does not grow
+ * with N.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -14,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 export class PrecisionAccumulator {
   /** Row-major [M, M]; only entries (a, b) with a >= b are accumulated until `result()`. */
   private readonly p: Float64Array;
+  /** Rows accumulated so far. */
   rows = 0;
 
   constructor(
@@ -74,23 +77,65 @@ export class PrecisionAccumulator {
 
 /** Options of the backend precision pass. */
 export interface PrecisionPassOptions {
-  /** Rows per chunk (default 4096): Phi_c is [rows, M] float32 on the backend. */
+  /** Rows per chunk (default 4096). */
   chunkRows?: number;
-  /** Columns per block of the block-triangular product (default 512). */
+  /** Columns per block of the block-triangular product (default 128). */
   blockCols?: number;
   /** Called after each chunk with the rows done so far and the total. */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
+  /**
+   * Called with each chunk's features on the backend, as column blocks Phi[:, j*blockCols ...]
+   * ([rows, <= blockCols] each), inside a tidy: e.g. to get predictions of the same rows for the
+   * cost of a small product.
+   */
+  onFeatures?: (phiBlocks: tf.Tensor2D[], blockCols: number, rowStart: number, rows: number) => void;
 }
 
 /** Default rows per chunk of the precision pass. */
 export const PRECISION_CHUNK_ROWS = 4096;
 
 /**
- * ridge * I + Phi^T Phi over row-major `x` [n, d], where `features` maps a [rows, d] tensor to
- * Phi [rows, M] on the backend. Products are float32 on the backend per chunk, summed in float64.
+ * Features of one chunk, in the two layouts the block products need: `blocks` holds, for each
+ * column block j, Phi[:, block j] row-major ([rows, cols_j], blocks one after the other) and `blocksT`
+ * is Phi^T row-major ([M, rows], so block j's rows are Phi[:, block j]^T). Tiled over rows so the
+ * transposed writes stay in cache.
+ */
+function layoutFeatures(
+  z: Float32Array,
+  rows: number,
+  m: number,
+  bs: number,
+  phi: (z: number) => number,
+  blocks: Float32Array,
+  blocksT: Float32Array,
+): void {
+  const TILE = 32;
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let a = 0; a < m; a++) {
+      const j = Math.floor(a / bs);
+      const cols = Math.min(bs, m - j * bs);
+      const base = j * bs * rows + (a - j * bs);
+      const tBase = a * rows;
+      for (let i = i0; i < i1; i++) {
+        const v = phi(z[i * m + a]);
+        blocks[base + i * cols] = v;
+        blocksT[tBase + i] = v;
+      }
+    }
+  }
+}
+
+/**
+ * ridge * I + Phi^T Phi over row-major `x` [n, d] for random features phi = f(z), z = `preActivation`
+ * of the rows (on the backend), f applied element-wise in JS (`phi`). Per chunk: z on the backend,
+ * Phi laid out in JS, the lower block-triangle of Phi^T Phi as float32 matMuls on the backend
+ * (plain matMuls of uploaded blocks: no transpose flags, no backend slices, both slow on wasm),
+ * summed in float64.
  */
 export function precisionPass(
-  features: (x: tf.Tensor2D) => tf.Tensor2D,
+  preActivation: (x: tf.Tensor2D) => tf.Tensor2D,
+  phi: (z: number) => number,
   x: Float32Array,
   n: number,
   d: number,
@@ -99,27 +144,35 @@ export function precisionPass(
   opts: PrecisionPassOptions = {},
 ): Float64Array {
   const m = numFeatures;
-  const chunkRows = opts.chunkRows ?? PRECISION_CHUNK_ROWS;
-  const bs = Math.min(m, opts.blockCols ?? 512);
+  const chunkRows = Math.min(n, opts.chunkRows ?? PRECISION_CHUNK_ROWS);
+  const bs = Math.min(m, opts.blockCols ?? 128);
+  const numBlocks = Math.ceil(m / bs);
   const acc = new PrecisionAccumulator(m, ridge);
+  const blocks = new Float32Array(chunkRows * m);
+  const blocksT = new Float32Array(chunkRows * m);
   for (let start = 0; start < n; start += chunkRows) {
     const rows = Math.min(chunkRows, n - start);
-    const blocks = tf.tidy(() => {
-      const phi = features(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]));
-      // An explicit transpose, then plain matMuls: on wasm, matMul's transpose flags are 10-40x slower.
-      const phiT = tf.transpose(phi);
-      const out: { col0: number; values: tf.Tensor2D }[] = [];
-      for (let col0 = 0; col0 < m; col0 += bs) {
-        const cols = Math.min(bs, m - col0);
-        const lhs = col0 === 0 ? phiT : tf.slice(phiT, [col0, 0], [m - col0, rows]);
-        const rhs = cols === m ? phi : tf.slice(phi, [0, col0], [rows, cols]);
-        out.push({ col0, values: tf.keep(tf.matMul(lhs, rhs)) });
-      }
+    // dataSync outside tidy: tidy walks whatever its callback returns, key by key (4M keys here).
+    const zt = tf.tidy(() => preActivation(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d])));
+    const z = zt.dataSync() as Float32Array;
+    zt.dispose();
+    layoutFeatures(z, rows, m, bs, phi, blocks, blocksT);
+    const cols = (j: number): number => Math.min(bs, m - j * bs);
+    const products = tf.tidy(() => {
+      const left = Array.from({ length: numBlocks }, (_, j) =>
+        tf.tensor2d(blocksT.subarray(j * bs * rows, (j * bs + cols(j)) * rows), [cols(j), rows]),
+      );
+      const right = Array.from({ length: numBlocks }, (_, j) =>
+        tf.tensor2d(blocks.subarray(j * bs * rows, (j * bs + cols(j)) * rows), [rows, cols(j)]),
+      );
+      opts.onFeatures?.(right, bs, start, rows);
+      const out: { i: number; j: number; values: tf.Tensor2D }[] = [];
+      for (let i = 0; i < numBlocks; i++)
+        for (let j = 0; j <= i; j++) out.push({ i, j, values: tf.keep(tf.matMul(left[i], right[j])) });
       return out;
     });
-    for (const { col0, values } of blocks) {
-      const [r, c] = values.shape;
-      acc.addBlock(values.dataSync(), col0, col0, r, c);
+    for (const { i, j, values } of products) {
+      acc.addBlock(values.dataSync(), i * bs, j * bs, cols(i), cols(j));
       values.dispose();
     }
     acc.rows += rows;

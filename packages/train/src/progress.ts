@@ -5,6 +5,7 @@
 import cliProgress from 'cli-progress';
 import type { EpochStats } from './trainer.js';
 
+/** What the CLI reports during training. */
 export interface Progress {
   epoch(s: EpochStats): void;
   /** SNGP's precision pass after the last epoch: rows done of the total. */
@@ -15,6 +16,7 @@ export interface Progress {
 /** Seconds between two plain-text precision-pass lines when stderr is not a terminal. */
 const LINE_EVERY_S = 10;
 
+/** Epoch progress (then the precision pass) on `stream`: a bar on a terminal, else plain lines. */
 export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -95,6 +97,9 @@ export function createLoadProgress(file: string, stream: NodeJS.WriteStream = pr
       lastLine = now;
       stream.write(`loading ${file}: ${((100 * done) / total).toFixed(0)}% (${mb(done)} of ${mb(total)} MB, ${(now - started).toFixed(0)} s)\n`);
     },
-    stop: () => bar?.stop(),
+    stop: () => {
+      bar?.stop();
+      bar = null;
+    },
   };
 }

@@ -14,7 +14,7 @@
  *   instead of phi.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NamedTensor, type Rng, tensor } from '@sngp/core';
+import { GP_LAYER_NORM_EPSILON, type GpInputOptions, type NamedTensor, type Rng, tensor } from '@sngp/core';
 import { glorotUniform, standardNormal, uniform } from './initializers.js';
 import { f32 } from './residual-net.js';
 
@@ -60,11 +60,25 @@ export function scaledCos(z: tf.Tensor2D, scale: number): ScaledCos {
   return { value, r, t, signedScale };
 }
 
+/**
+ * scale * cos(x) for one number, with the reduction and polynomial of `scaledCos` (in float64):
+ * the precision pass evaluates its [rows, M] features in JS, where it also lays them out for the
+ * block products (element-wise tfjs ops on 4M values are memory-bound, and slices copy on wasm).
+ */
+export function scaledCosScalar(x: number, scale: number): number {
+  const k = Math.floor(x * (1 / Math.PI) + 0.5);
+  const r = x - k * PI_A - k * PI_B;
+  const t = r * r;
+  const signed = scale - 2 * scale * (k - 2 * Math.floor(k * 0.5)); // scale * (-1)^k, no branch
+  return signed * (COS[0] + t * (COS[1] + t * (COS[2] + t * (COS[3] + t * COS[4]))));
+}
+
 /** sin(r) for |r| <= pi/2, given t = r^2 (the polynomial of `scaledCos`). */
 export function sinReduced(r: tf.Tensor, t: tf.Tensor): tf.Tensor {
   return tf.mul(horner(t, SIN), r);
 }
 
+/** The GP output layer: frozen random features, trainable beta, and the hand-written gradient of the head. */
 export class RandomFeatureGp {
   readonly rffKernel: tf.Tensor2D;
   /** W_rf^T [M, H], for the gradient w.r.t. h (frozen, so transposed once). */
@@ -73,6 +87,10 @@ export class RandomFeatureGp {
   readonly beta: tf.Variable<tf.Rank.R2>;
   readonly bias: tf.Tensor1D;
   private readonly scale: number;
+  /** Layer-norm gamma / beta [H] (trainable), when the GP input is normalised. */
+  readonly inputNorm: { gamma: tf.Variable<tf.Rank.R1>; beta: tf.Variable<tf.Rank.R1> } | null;
+  /** Kernel scale s: the GP input is multiplied by 1 / sqrt(s); settable until training starts (auto rule). */
+  kernelScale: number;
   private readonly headOp: (h: tf.Tensor2D, beta: tf.Tensor2D) => tf.Tensor2D;
 
   constructor(
@@ -80,6 +98,7 @@ export class RandomFeatureGp {
     readonly numFeatures: number,
     readonly numClasses: number,
     rng: Rng,
+    input: GpInputOptions = { normalizeInput: false, kernelScale: 1 },
   ) {
     const [h, m, k] = [hiddenDim, numFeatures, numClasses];
     this.rffKernel = tf.keep(tf.tensor2d(standardNormal(rng, h * m), [h, m]));
@@ -88,9 +107,15 @@ export class RandomFeatureGp {
     this.beta = tf.variable(tf.tensor2d(glorotUniform(rng, m, k), [m, k]), true, undefined, 'float32');
     this.bias = tf.keep(tf.zeros([k]) as tf.Tensor1D);
     this.scale = Math.sqrt(2 / m);
+    // Keras LayerNormalization's initialisers (ones, zeros); drawn after the RNG's draws above, so
+    // the random features do not depend on this option.
+    this.inputNorm = input.normalizeInput
+      ? { gamma: tf.variable(tf.ones([h]) as tf.Tensor1D, true), beta: tf.variable(tf.zeros([h]) as tf.Tensor1D, true) }
+      : null;
+    this.kernelScale = input.kernelScale;
     this.headOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [hidden, beta, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-      const c = scaledCos(this.preActivation(hidden), this.scale);
+      const c = scaledCos(this.project(hidden), this.scale);
       save([c.value, c.r, c.t, c.signedScale, beta]);
       return {
         value: tf.matMul(c.value, beta),
@@ -107,18 +132,47 @@ export class RandomFeatureGp {
     }) as (h: tf.Tensor2D, beta: tf.Tensor2D) => tf.Tensor2D;
   }
 
-  private preActivation(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(h, this.rffKernel), this.rffBias);
+  /**
+   * The GP input u = LayerNorm(h) / sqrt(s) (LayerNorm only with `normalizeInput`), differentiable
+   * w.r.t. h and the layer-norm parameters.
+   */
+  gpInput(h: tf.Tensor2D): tf.Tensor2D {
+    let u = h;
+    if (this.inputNorm) {
+      const { mean, variance } = tf.moments(h, -1, true); // biased variance, as Keras
+      u = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, GP_LAYER_NORM_EPSILON))), this.inputNorm.gamma), this.inputNorm.beta);
+    }
+    return this.kernelScale === 1 ? u : tf.mul(u, 1 / Math.sqrt(this.kernelScale));
   }
 
-  /** phi(h) [rows, M] (no gradient: evaluation and the precision pass). */
+  /** u W_rf + b_rf for a GP input u (see `gpInput`). */
+  private project(u: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(u, this.rffKernel), this.rffBias);
+  }
+
+  /** gpInput(h) W_rf + b_rf [rows, M]: the argument of the features' cos. */
+  preActivation(h: tf.Tensor2D): tf.Tensor2D {
+    return this.project(this.gpInput(h));
+  }
+
+  /** phi(h) = featureScale * cos(preActivation(h)) [rows, M] (no gradient: evaluation). */
   features(h: tf.Tensor2D): tf.Tensor2D {
     return scaledCos(this.preActivation(h), this.scale).value;
   }
 
+  /** sqrt(2 / M), the factor of the features. */
+  get featureScale(): number {
+    return this.scale;
+  }
+
   /** logits = phi(h) beta + bias, differentiable w.r.t. h and beta. */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(this.headOp(h, this.beta), this.bias);
+    return tf.add(this.headOp(this.gpInput(h), this.beta), this.bias);
+  }
+
+  /** The layer's trainable variables: beta, and the layer-norm gamma / beta when enabled. */
+  get trainable(): tf.Variable[] {
+    return this.inputNorm ? [this.beta, this.inputNorm.gamma, this.inputNorm.beta] : [this.beta];
   }
 
   penalty(): tf.Scalar {
@@ -132,10 +186,14 @@ export class RandomFeatureGp {
       'gp.rff_bias': tensor(f32(this.rffBias), [m]),
       'gp.beta': tensor(f32(this.beta), [m, k]),
       'gp.bias': tensor(f32(this.bias), [k]),
+      ...(this.inputNorm
+        ? { 'gp.input_norm.gamma': tensor(f32(this.inputNorm.gamma), [h]), 'gp.input_norm.beta': tensor(f32(this.inputNorm.beta), [h]) }
+        : {}),
     };
   }
 
   dispose(): void {
     tf.dispose([this.rffKernel, this.rffKernelT, this.rffBias, this.beta, this.bias]);
+    if (this.inputNorm) tf.dispose([this.inputNorm.gamma, this.inputNorm.beta]);
   }
 }

@@ -13,7 +13,7 @@ import { DEFAULT_HYPER_PARAMETERS, Rng, spectralNorm, twoMoons } from '@sngp/cor
 import { readCheckpoint } from '@sngp/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOONS_DATA_SEED, PrecisionAccumulator, createModel, initBackend, precisionPass } from '../dist/index.js';
-import { numpyRead, phiF64, runCli } from './helpers.js';
+import { accuracyOfLogits, numpyRead, phiF64, runCli, sngpLogitsF64 } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sngp-math-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,16 +59,23 @@ describe('precision pass on the backend', () => {
     const rng = new Rng(11);
     const x = Float32Array.from({ length: n * d }, () => rng.normal());
     const w = tf.tensor2d(Float32Array.from({ length: d * m }, () => rng.normal()), [d, m]);
-    const features = (xc: tf.Tensor2D): tf.Tensor2D => tf.mul(tf.cos(tf.matMul(xc, w)), Math.sqrt(2 / m));
-    const phi = tf.tidy(() => features(tf.tensor2d(x, [n, d])).dataSync());
+    const preActivation = (xc: tf.Tensor2D): tf.Tensor2D => tf.matMul(xc, w);
+    const activate = (z: number): number => Math.sqrt(2 / m) * Math.cos(z);
+    const zAll = tf.tidy(() => preActivation(tf.tensor2d(x, [n, d])));
+    const phi = Float64Array.from(zAll.dataSync(), activate);
+    zAll.dispose();
     const ref = new PrecisionAccumulator(m, 2.5);
     ref.add(phi, n);
     const want = ref.result();
     const progress: number[] = [];
-    const got = precisionPass(features, x, n, d, m, 2.5, { chunkRows: 1024, blockCols: 128, onProgress: (done, total) => {
-      expect(total).toBe(n);
-      progress.push(done);
-    } });
+    const got = precisionPass(preActivation, activate, x, n, d, m, 2.5, {
+      chunkRows: 1024,
+      blockCols: 128, // 300 = 2 x 128 + 44: a partial last block
+      onProgress: (done, total) => {
+        expect(total).toBe(n);
+        progress.push(done);
+      },
+    });
     expect(progress).toEqual([1024, 2048, 3072, 4096, 5000]);
     const rel = relFrobenius(got, want);
     console.log(`backend precision pass vs float64 products: relative error ${rel.toExponential(2)}`);
@@ -79,7 +86,7 @@ describe('precision pass on the backend', () => {
     expect(got[0] - 2.5).toBeCloseTo(want[0] - 2.5, 3);
     expect(got[0]).toBeGreaterThan(2.5 + 5);
     // One block per row of blocks or several: the same matrix up to float32 rounding.
-    const single = precisionPass(features, x, n, d, m, 2.5, { chunkRows: 4096, blockCols: m });
+    const single = precisionPass(preActivation, activate, x, n, d, m, 2.5, { chunkRows: 4096, blockCols: m });
     expect(relFrobenius(single, want)).toBeLessThan(1e-5);
     w.dispose();
   });
@@ -188,5 +195,9 @@ describe('a short SNGP run', () => {
     console.log(`min eigenvalue ${info.min_eigenvalue}`);
     expect(info.min_eigenvalue).toBeGreaterThan(1 - 1e-4);
     expect(info.min_eigenvalue).toBeLessThan(1 + 1e-3); // N = 1000 < M: Phi^T Phi is singular
+    // trainAccuracy comes from the precision pass's own forward pass: it matches a float64 recomputation.
+    const acc = accuracyOfLogits(sngpLogitsF64(ck.tensors, train.x, train.n, 6), train.y!, 2);
+    expect(Math.abs(acc - ck.config.metrics.trainAccuracy)).toBeLessThanOrEqual(0.002);
+    expect(acc).toBeGreaterThan(0.8);
   });
 });
