@@ -16,6 +16,8 @@ import { TOLERANCES, verifyModel, type VerifyReport } from './verify.js';
 
 interface CliOptions {
   out: string;
+  as?: string;
+  mcSamples?: string;
   verify: boolean;
   meanFieldProbs: boolean;
   json: boolean;
@@ -55,7 +57,9 @@ async function run(dir: string, opts: CliOptions): Promise<void> {
   const force = opts.force === true;
   checkOutputPath(opts.out, ONNX_MODEL_OUTPUT, { force, inputs: [dir] });
   const ckpt = readCheckpoint(dir);
-  const { bytes, baked, report } = exportModel(ckpt, { meanFieldProbs: opts.meanFieldProbs });
+  if (opts.as !== undefined && opts.as !== 'mc-dropout') throw new SngpError(`--as: expected "mc-dropout", got "${opts.as}"`);
+  const mcSamples = opts.mcSamples === undefined ? undefined : Number(opts.mcSamples);
+  const { bytes, baked, report } = exportModel(ckpt, { meanFieldProbs: opts.meanFieldProbs, as: opts.as, mcSamples });
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
   const verify = opts.verify ? await verifyModel(bytes, baked) : null;
   // Only a verified model is written, atomically, so a failure never clobbers an existing file.
@@ -72,6 +76,8 @@ const program = new Command()
   .requiredOption('-o, --out <file>', 'output .onnx file (atomically; an existing file is replaced only if it is a model of ours, see --force)')
   .option('--no-verify', 'skip running the model with onnxruntime-node against the float64 reference')
   .option('--mean-field-probs', 'SNGP: also output mean-field probs [N, K] (for generic ONNX servers)', false)
+  .option('--as <method>', 'mc-dropout: export a deterministic checkpoint as MC dropout (the same network, dropout on at inference)')
+  .option('--mc-samples <n>', 'MC dropout: samples T of the exported model (default: the checkpoint\'s)')
   .option('--json', 'print the export and verification report as JSON', false)
   .option('--force', CLI_FORCE_HELP)
   .option('--verbose', CLI_VERBOSE_HELP)

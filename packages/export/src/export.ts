@@ -1,4 +1,4 @@
-import { type Checkpoint, encodeModelCard, type Method, type ModelCard } from '@sngp/core';
+import { type Checkpoint, encodeModelCard, type Method, type ModelCard, SngpError } from '@sngp/core';
 import { bakeCheckpoint, type BakedModel, type SpectralReport } from './baked-weights.js';
 import { deterministicGraph } from './graphs/deterministic.js';
 import { ensembleGraph } from './graphs/ensemble.js';
@@ -20,6 +20,30 @@ export interface ExportOptions {
    * false; for other methods it is ignored with a warning in the report.
    */
   meanFieldProbs?: boolean;
+  /**
+   * Export a deterministic checkpoint as an MC-dropout model: the same network run with dropout on
+   * at inference, as in the tutorial, so it need not be trained twice. Default: the checkpoint's method.
+   */
+  as?: 'mc-dropout';
+  /** MC dropout samples T of the exported model (default: the checkpoint's `mcSamples`). */
+  mcSamples?: number;
+}
+
+/**
+ * The checkpoint as the method `opts.as` asks for. MC dropout is the deterministic ResNet with
+ * dropout kept on: the same tensors under another method, so only the config changes.
+ */
+function asRequested(ckpt: Checkpoint, opts: ExportOptions): Checkpoint {
+  const { method, hyperParameters: hp } = ckpt.config;
+  const samples = opts.mcSamples;
+  if (samples !== undefined && !(Number.isInteger(samples) && samples >= 1 && samples <= 100_000))
+    throw new SngpError(`--mc-samples must be an integer in [1, 100000], got ${samples}`);
+  const target = opts.as ?? method;
+  if (target !== method && !(target === 'mc-dropout' && method === 'deterministic'))
+    throw new SngpError(`cannot export a ${method} checkpoint as ${target} (only a deterministic checkpoint can be exported as mc-dropout)`);
+  if (target === method && samples === undefined) return ckpt;
+  if (target !== 'mc-dropout') throw new SngpError(`--mc-samples applies to MC dropout models only (this is a ${method} checkpoint)`);
+  return { ...ckpt, config: { ...ckpt.config, method: target, hyperParameters: { ...hp, mcSamples: samples ?? hp.mcSamples } } };
 }
 
 /** What {@link exportModel} built: sizes, names and the checks it made. */
@@ -97,10 +121,11 @@ function graphFor(baked: BakedModel, opts: ExportOptions): GraphProto {
  * @param ckpt - a checkpoint, e.g. from `readCheckpoint` of `@sngp/core/node`.
  * @param opts - export options.
  * @returns the model bytes and object, the baked weights and a report.
- * @throws SngpError if the checkpoint is invalid (see {@link bakeCheckpoint}).
+ * @throws SngpError if the checkpoint is invalid (see {@link bakeCheckpoint}), or `as` / `mcSamples`
+ * do not apply to its method.
  */
 export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportResult {
-  const baked = bakeCheckpoint(ckpt);
+  const baked = bakeCheckpoint(asRequested(ckpt, opts));
   const warnings = [...baked.warnings];
   if (opts.meanFieldProbs && baked.config.method !== 'sngp')
     warnings.push(`--mean-field-probs only applies to SNGP; ignored for ${baked.config.method}`);

@@ -152,3 +152,30 @@ describe('graph variants', () => {
     expect(model.graph.node.filter((n) => n.opType === 'MatMul')).toHaveLength(ckpt.config.hyperParameters.numLayers + 2);
   });
 });
+
+describe('a deterministic checkpoint exported as MC dropout (no second training)', () => {
+  it('gives an MC-dropout graph over the same weights, with its own sample count, verified', async () => {
+    const ckpt = randomCheckpoint('deterministic');
+    const { bytes, baked, report } = exportModel(ckpt, { as: 'mc-dropout', mcSamples: 5 });
+    expect(report.method).toBe('mc-dropout');
+    expect(report.inputs).toEqual([ONNX_NAMES.features, ONNX_NAMES.dropoutNoise]);
+    expect(report.card.numSamples).toBe(5);
+    const v = await verifyModel(bytes, baked);
+    expect(v.failures).toEqual([]);
+    expect(v.samples).toBe(5);
+    // The same weights: every initializer the deterministic graph has is in the MC graph, unchanged.
+    const init = (b: Uint8Array) => new Map(decodeModel(b).graph.initializer.map((t) => [t.name, Buffer.from(t.rawData ?? []).toString('hex')]));
+    const mc = init(bytes);
+    const det = init(exportModel(ckpt).bytes);
+    const kernels = [...det.keys()].filter((k) => k.endsWith('.kernel'));
+    expect(kernels.length).toBe(ckpt.config.hyperParameters.numLayers + 2);
+    for (const k of kernels) expect(mc.get(k), k).toBe(det.get(k));
+  });
+
+  it('refuses to turn an SNGP or ensemble checkpoint into MC dropout, and --mc-samples on other methods', () => {
+    expect(() => exportModel(randomCheckpoint('sngp'), { as: 'mc-dropout' })).toThrow(/cannot export a sngp checkpoint as mc-dropout/);
+    expect(() => exportModel(randomCheckpoint('ensemble'), { as: 'mc-dropout' })).toThrow(/cannot export a ensemble checkpoint/);
+    expect(() => exportModel(randomCheckpoint('deterministic'), { mcSamples: 3 })).toThrow(/--mc-samples applies to MC dropout models only/);
+    expect(() => exportModel(randomCheckpoint('deterministic'), { as: 'mc-dropout', mcSamples: 0 })).toThrow(/--mc-samples must be an integer/);
+  });
+});

@@ -29,10 +29,13 @@ const bytes: Record<string, Uint8Array> = {};
 
 beforeAll(() => {
   for (const c of CASES) {
-    const ck = join(CHECKPOINTS, c.method);
+    // The main job exports MC dropout from the deterministic checkpoint (the same network).
+    const asMc = c.method === 'mc-dropout';
+    const ck = join(CHECKPOINTS, asMc ? 'deterministic' : c.method);
     if (!existsSync(ck)) throw new Error(`${ck} is missing: run \`npx turbo run train --filter=@sngp/pipeline\` first`);
-    ckpts[c.name] = readCheckpoint(ck);
-    bytes[c.name] = exportModel(ckpts[c.name]).bytes;
+    const result = exportModel(readCheckpoint(ck), asMc ? { as: 'mc-dropout' } : {});
+    ckpts[c.name] = { config: result.baked.config, tensors: readCheckpoint(ck).tensors };
+    bytes[c.name] = result.bytes;
     files[c.name] = join(dir, `${c.name}.onnx`);
     writeFileSync(files[c.name], bytes[c.name]);
   }

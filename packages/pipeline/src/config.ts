@@ -14,6 +14,11 @@ export interface PipelineConfig {
   seed: number;
   /** Where the report stage runs the models (a runtime device name, checked by that stage). */
   device: NonNullable<RunOptions['device']>;
+  /**
+   * MC dropout is the deterministic network run with dropout on (as in the tutorial): export it from
+   * the deterministic checkpoint instead of training a second copy. Needs "deterministic" in methods.
+   */
+  mcDropoutFromDeterministic: boolean;
   /** Training processes run side by side (tfjs-wasm is single-threaded). */
   concurrency: number;
   /** Relative to the repository root. */
@@ -42,6 +47,8 @@ export function loadPipelineConfig(): PipelineConfig {
   }
   for (const m of c.methods)
     if (!(METHODS as readonly string[]).includes(m)) throw new SngpError(`${path}: field "methods": unknown method "${m}"`);
+  if (c.mcDropoutFromDeterministic && c.methods.includes('mc-dropout') && !c.methods.includes('deterministic'))
+    throw new SngpError(`${path}: field "mcDropoutFromDeterministic" needs "deterministic" in "methods"`);
   for (const k of ['epochs', 'ensembleSize', 'concurrency'] as const)
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new SngpError(`${path}: field "${k}": expected a positive integer, got ${c[k]}`);
   return c;
@@ -75,6 +82,11 @@ export function pipelinePaths(c: PipelineConfig): PipelinePaths {
 
 /** The report stage's timings, written into the report folder beside metrics.json. */
 export const REPORT_TIMINGS = 'timings.json';
+
+/** The methods the train stage trains (MC dropout may come from the deterministic checkpoint). */
+export function trainedMethods(c: PipelineConfig): Method[] {
+  return c.methods.filter((m) => !(m === 'mc-dropout' && c.mcDropoutFromDeterministic));
+}
 
 /** The methods of the config in the canonical order (baseline first), whatever the training order. */
 export function reportOrder(c: PipelineConfig): Method[] {

@@ -5,7 +5,7 @@
 import { join, relative } from 'node:path';
 import { SngpError } from '@sngp/core';
 import { writeFileAtomic } from '@sngp/core/node';
-import { loadPipelineConfig, pipelinePaths } from './config.js';
+import { loadPipelineConfig, pipelinePaths, reportOrder } from './config.js';
 import { type ExportRecord, type StageManifest, type TrainRecord, readManifest } from './manifest.js';
 import { packageBin, pool, runBin, runStage, stageLogger } from './stage.js';
 
@@ -17,13 +17,20 @@ runStage(async () => {
   if (!trained) throw new SngpError(`${p.trainManifest}: missing; run the "train" stage first`);
   const bin = packageBin('@sngp/export', 'sngp-export');
   const t0 = performance.now();
-  const records = await pool(trained.records, c.concurrency, async (r): Promise<ExportRecord> => {
-    const onnx = join(p.models, `${r.method}.onnx`);
+  const checkpointOf = (method: string): string => {
+    const from = method === 'mc-dropout' && c.mcDropoutFromDeterministic ? 'deterministic' : method;
+    const r = trained.records.find((t) => t.method === from);
+    if (!r) throw new SngpError(`${p.trainManifest}: no ${from} checkpoint; run the "train" stage again`);
+    return join(p.artifacts, r.checkpoint);
+  };
+  const records = await pool(reportOrder(c), c.concurrency, async (method): Promise<ExportRecord> => {
+    const onnx = join(p.models, `${method}.onnx`);
+    const asMc = method === 'mc-dropout' && c.mcDropoutFromDeterministic ? ['--as', 'mc-dropout'] : [];
     const t1 = performance.now();
-    await runBin(bin, 'sngp-export', [join(p.artifacts, r.checkpoint), '--out', onnx, '--json'], p.root);
+    await runBin(bin, 'sngp-export', [checkpointOf(method), ...asMc, '--out', onnx, '--json'], p.root);
     const seconds = (performance.now() - t1) / 1000;
-    log(`${r.method}: verified and written in ${seconds.toFixed(1)} s -> ${relative(p.root, onnx)}`);
-    return { method: r.method, onnx: relative(p.artifacts, onnx), seconds };
+    log(`${method}: verified and written in ${seconds.toFixed(1)} s -> ${relative(p.root, onnx)}${asMc.length ? ' (from the deterministic checkpoint)' : ''}`);
+    return { method, onnx: relative(p.artifacts, onnx), seconds };
   });
   const manifest: StageManifest<ExportRecord> = { config: c, totalSeconds: (performance.now() - t0) / 1000, records };
   writeFileAtomic(p.exportManifest, JSON.stringify(manifest, null, 2) + '\n');

@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '@sngp/core/node';
-import { type PipelineConfig, loadPipelineConfig, pipelinePaths } from './config.js';
+import { type PipelineConfig, loadPipelineConfig, pipelinePaths, trainedMethods } from './config.js';
 import type { StageManifest, TrainRecord } from './manifest.js';
 import { packageBin, pool, runBin, runStage, stageLogger } from './stage.js';
 
@@ -29,8 +29,9 @@ runStage(async () => {
   const p = pipelinePaths(c);
   const log = stageLogger('train');
   const t0 = performance.now();
-  log(`training ${c.methods.join(', ')} into ${relative(p.root, p.checkpoints)}/ (${c.concurrency} at a time)`);
-  const records = await pool(c.methods, c.concurrency, (m) => trainMethod(m, c, log));
+  const methods = trainedMethods(c);
+  log(`training ${methods.join(', ')} into ${relative(p.root, p.checkpoints)}/ (${c.concurrency} at a time)`);
+  const records = await pool(methods, c.concurrency, (m) => trainMethod(m, c, log));
   const manifest: StageManifest<TrainRecord> = { config: c, totalSeconds: (performance.now() - t0) / 1000, records };
   writeFileAtomic(p.trainManifest, JSON.stringify(manifest, null, 2) + '\n');
   log(`done in ${manifest.totalSeconds.toFixed(1)} s`);
