@@ -26,7 +26,12 @@ export interface DataFileOptions {
    * and bytes. Default: `availableMemory()`.
    */
   maxBytes?: number;
-  /** Called as the file is read (CSV: the parsing pass; IDX: the images file, compressed bytes). */
+  /**
+   * Called as the file is read, once per chunk of about 1 MB (CSV: the parsing pass; IDX: the
+   * images file, compressed bytes). Default: nothing is reported.
+   * @param bytesRead - bytes of the file read so far.
+   * @param bytesTotal - the file's size in bytes (on disk, so compressed for a .gz file).
+   */
   onProgress?: (bytesRead: number, bytesTotal: number) => void;
 }
 
@@ -45,6 +50,7 @@ function progressReporter(total: number, onProgress: (bytesRead: number, bytesTo
 /**
  * Memory this process can use for data: the OS's available memory (MemAvailable on Linux), or the
  * cgroup limit when that is lower.
+ * @returns bytes, measured now (it changes as other processes run).
  */
 export function availableMemory(): number {
   const limit = process.constrainedMemory?.() ?? 0;
@@ -164,6 +170,16 @@ function utf8Validator(path: string): Transform {
  * with csv-parse's streaming API. Strips a UTF-8 BOM; invalid UTF-8, duplicate column names,
  * empty labels and data too large for memory are SngpErrors naming the file (and row, column or
  * size).
+ * @param path - the CSV file (UTF-8, header row first; see `parseCsv` for the format).
+ * @param opts - `parseCsv` options other than `source` (the path is the source): label column
+ *   (default: the last) and fixed classes; plus `maxBytes` (default: {@link availableMemory}) and
+ *   `onProgress` (bytes read of the parsing pass).
+ * @returns the data set: float32 features [n, d] row-major, int32 class indices [n], feature and
+ *   class names.
+ * @throws SngpError if the file does not exist, is a directory or empty, is not valid UTF-8, or
+ *   its contents are not a valid table (duplicate or missing columns, ragged rows, non-numeric
+ *   features, empty labels, labels outside `classes`, bad quoting), or the data exceeds `maxBytes`;
+ *   each message names the file and, where it applies, the row, column or size.
  */
 export async function readCsvFile(path: string, opts: Omit<CsvOptions, 'source'> & DataFileOptions = {}): Promise<Dataset> {
   const size = checkFile(path, 'a CSV file');
@@ -213,6 +229,14 @@ async function head(path: string, n: number): Promise<Uint8Array> {
 /**
  * Stream an IDX file (gzip-compressed or not, detected from its first bytes) through an
  * `IdxReader`; errors name the file (wrong magic, truncated data, corrupt gzip).
+ * @param path - the IDX file, optionally gzip-compressed (e.g. `train-images-idx3-ubyte.gz`).
+ * @param reader - `IdxReader` options other than `source` (the path is the source): `allocate`
+ *   (default: a Float32Array of `count` values) and `scale` (default 1).
+ * @param onProgress - called with the bytes of the file read so far (compressed, for a .gz file)
+ *   and its size; default: nothing is reported.
+ * @returns the header and every value (scaled), in file order.
+ * @throws SngpError if the file does not exist, is a directory or empty, is not IDX, is truncated
+ *   or has trailing bytes, holds corrupt gzip data, or `allocate` rejects it (e.g. too large).
  */
 export async function readIdxFile(
   path: string,
@@ -257,6 +281,14 @@ export async function readIdxFile(
  * Load IDX images and labels (e.g. Fashion-MNIST's train-images-idx3-ubyte.gz and
  * train-labels-idx1-ubyte.gz) as a data set: images [n, h, w] become n rows of h*w float32
  * features (uint8 pixels scaled to [0, 1]), labels [n] become classes.
+ * @param imagesPath - the images file, [n, ...] of any IDX type, optionally gzip-compressed.
+ * @param labelsPath - the labels file, [n] integers, optionally gzip-compressed; read first.
+ * @param opts - `maxBytes` (default: {@link availableMemory}) and `onProgress` (the images file's
+ *   bytes read).
+ * @returns n rows of float32 features named `pixel_<r>_<c>` (images) or `feature_<i>`, with
+ *   classes the distinct label values sorted numerically.
+ * @throws SngpError if either file is missing, empty, not IDX, truncated or corrupt; the labels are
+ *   not 1-D integers; the row counts differ; or the features exceed `maxBytes`.
  */
 export async function loadIdxDataset(imagesPath: string, labelsPath: string, opts: DataFileOptions = {}): Promise<Dataset> {
   const maxBytes = opts.maxBytes ?? availableMemory();

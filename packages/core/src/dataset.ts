@@ -93,7 +93,12 @@ export function trainValidationSplit(
   ds: Dataset,
   validationFraction: number,
   rng: { permutation(n: number): Int32Array },
-): { train: Dataset; validation: Dataset } {
+): {
+  /** The rows left for training. */
+  train: Dataset;
+  /** The held-out rows. */
+  validation: Dataset;
+} {
   const nVal = splitSizes(ds.n, validationFraction).validation;
   if (nVal < 1 || ds.n - nVal < 1)
     throw new SngpError(`cannot split ${ds.n} rows into train and validation (fraction ${validationFraction})`);

@@ -7,14 +7,53 @@
 import { type Dataset, allocateRows } from './dataset.js';
 import { SngpError } from './errors.js';
 
-/** IDX value types by their type byte. */
+/**
+ * IDX value types by their type byte (byte 2 of the file): the type's name and its size in bytes.
+ * Multi-byte values are big-endian in the file.
+ */
 export const IDX_DTYPES = {
-  0x08: { name: 'uint8', bytes: 1 },
-  0x09: { name: 'int8', bytes: 1 },
-  0x0b: { name: 'int16', bytes: 2 },
-  0x0c: { name: 'int32', bytes: 4 },
-  0x0d: { name: 'float32', bytes: 4 },
-  0x0e: { name: 'float64', bytes: 8 },
+  /** 0x08: unsigned byte (MNIST pixels and labels). */
+  0x08: {
+    /** Type name. */
+    name: 'uint8',
+    /** Bytes per value. */
+    bytes: 1,
+  },
+  /** 0x09: signed byte. */
+  0x09: {
+    /** Type name. */
+    name: 'int8',
+    /** Bytes per value. */
+    bytes: 1,
+  },
+  /** 0x0B: signed 16-bit integer. */
+  0x0b: {
+    /** Type name. */
+    name: 'int16',
+    /** Bytes per value. */
+    bytes: 2,
+  },
+  /** 0x0C: signed 32-bit integer. */
+  0x0c: {
+    /** Type name. */
+    name: 'int32',
+    /** Bytes per value. */
+    bytes: 4,
+  },
+  /** 0x0D: IEEE 754 single precision. */
+  0x0d: {
+    /** Type name. */
+    name: 'float32',
+    /** Bytes per value. */
+    bytes: 4,
+  },
+  /** 0x0E: IEEE 754 double precision. */
+  0x0e: {
+    /** Type name. */
+    name: 'float64',
+    /** Bytes per value. */
+    bytes: 8,
+  },
 } as const;
 
 /** Name of an IDX value type. */
@@ -22,6 +61,7 @@ export type IdxDtype = (typeof IDX_DTYPES)[keyof typeof IDX_DTYPES]['name'];
 
 /** What an IDX header declares. */
 export interface IdxHeader {
+  /** Value type, from the type byte (see {@link IDX_DTYPES}). */
   dtype: IdxDtype;
   /** Bytes per value. */
   bytesPerValue: number;
@@ -35,19 +75,29 @@ export interface IdxHeader {
 
 /** Decoded IDX contents: the header and every value, in file order. */
 export interface IdxArray {
+  /** The file's header: type, dimensions, value count. */
   header: IdxHeader;
   /** Values, multiplied by the reader's `scale`; float32 unless the reader was given another array. */
   data: Float32Array | Float64Array;
 }
 
-/** True when a path names an IDX file by its extension: `.idx`, `.idx3`, `-ubyte`, each optionally `.gz`. */
+/**
+ * True when a path names an IDX file by its extension: `.idx`, `.idx3`, `-ubyte`, each optionally
+ * `.gz` (case-insensitive). The contents are not looked at.
+ * @param path - a file path or name.
+ * @returns whether the name looks like an IDX file.
+ */
 export function isIdxPath(path: string): boolean {
   return /(\.idx\d?|-ubyte)(\.gz)?$/i.test(path);
 }
 
 const hex = (b: number): string => b.toString(16).padStart(2, '0');
 
-/** Shape as the user reads it: [60000, 28, 28] uint8. */
+/**
+ * Shape as the user reads it, for messages.
+ * @param h - a parsed header.
+ * @returns e.g. "[60000, 28, 28] uint8".
+ */
 export function describeIdx(h: IdxHeader): string {
   return `[${h.dims.join(', ')}] ${h.dtype}`;
 }
@@ -55,6 +105,11 @@ export function describeIdx(h: IdxHeader): string {
 /**
  * Parse the header at the start of `bytes`; `null` when more bytes are needed. Wrong magic or an
  * unknown type byte is an SngpError naming `source`.
+ * @param bytes - the first bytes of the file (uncompressed); any length, extra bytes are ignored.
+ * @param source - names the file in error messages.
+ * @returns the header, or null if `bytes` is shorter than the header (4 + 4 per dimension bytes).
+ * @throws SngpError if the bytes are gzip-compressed, or the magic is wrong (first two bytes not
+ *   zero, unknown type byte, zero dimensions).
  */
 export function parseIdxHeader(bytes: Uint8Array, source: string): IdxHeader | null {
   if (bytes.length < 4) return null;
@@ -84,10 +139,25 @@ export interface IdxReaderOptions {
   /**
    * Where the values go, given the header (checked there: shape, size). Default: a Float32Array of
    * `count` values.
+   * @param header - the parsed header; the returned array must hold at least `header.count` values.
+   * @returns the array the values are written into, from index 0.
    */
   allocate?: (header: IdxHeader) => Float32Array | Float64Array;
-  /** Factor applied to every value (e.g. 1/255 for uint8 pixels); default 1. */
-  scale?: number | ((header: IdxHeader) => number);
+  /**
+   * Factor applied to every value (e.g. 1/255 for uint8 pixels), or a function of the header that
+   * returns it (given the parsed header, e.g. to scale only uint8 data); default 1.
+   */
+  scale?:
+    | number
+    // A call-signature literal rather than `(header) => number`: TypeDoc documents its parameter.
+    | {
+        /**
+         * The factor for a file, from its header.
+         * @param header - the parsed header (e.g. to scale only uint8 data).
+         * @returns the factor applied to every value.
+         */
+        (header: IdxHeader): number;
+      };
 }
 
 /**
@@ -106,6 +176,11 @@ export class IdxReader {
   private carried = 0;
   private extra = 0;
 
+  /**
+   * A reader waiting for the first bytes of a file.
+   * @param opts - source name for messages, and optionally where the values go (`allocate`,
+   *   default a Float32Array of `count` values) and a factor applied to each (`scale`, default 1).
+   */
   constructor(private readonly opts: IdxReaderOptions) {}
 
   /** The header, once enough bytes have arrived. */
@@ -113,7 +188,13 @@ export class IdxReader {
     return this.header;
   }
 
-  /** Feed the next bytes of the file. */
+  /**
+   * Feed the next bytes of the file. Bytes beyond the declared data are counted and reported by
+   * {@link IdxReader.finish}.
+   * @param chunk - the next bytes in file order (uncompressed), any length including 0.
+   * @throws SngpError if the header, once complete, is not IDX (see {@link parseIdxHeader}), or
+   *   whatever `allocate` throws (e.g. an SngpError for data too large).
+   */
   push(chunk: Uint8Array): void {
     if (this.header === null) {
       const joined = new Uint8Array(this.head.length + chunk.length);
@@ -197,7 +278,12 @@ export class IdxReader {
     this.received += n * h.bytesPerValue;
   }
 
-  /** Everything arrived: check the length against the header and return the values. */
+  /**
+   * Everything arrived: check the length against the header and return the values.
+   * @returns the header and its `count` values (scaled), in file order.
+   * @throws SngpError if no bytes arrived, the header is incomplete, the data is shorter than the
+   *   header declares, or bytes follow the declared data.
+   */
   finish(): IdxArray {
     const src = this.opts.source;
     if (this.header === null) {
@@ -217,7 +303,14 @@ export class IdxReader {
   }
 }
 
-/** Decode a whole IDX file held in memory (uncompressed). */
+/**
+ * Decode a whole IDX file held in memory (uncompressed).
+ * @param bytes - the whole file.
+ * @param opts - source name for messages, optional `allocate` and `scale` (see {@link IdxReaderOptions}).
+ * @returns the header and every value (scaled), in file order.
+ * @throws SngpError if the bytes are empty, gzip-compressed, not IDX, truncated, or longer than the
+ *   header declares.
+ */
 export function decodeIdx(bytes: Uint8Array, opts: IdxReaderOptions): IdxArray {
   const r = new IdxReader(opts);
   r.push(bytes);
@@ -233,12 +326,27 @@ export interface IdxDatasetOptions {
 /**
  * How an images file becomes features: `[n, ...]` -> n rows of prod(...) float32 features, uint8
  * pixels scaled to [0, 1]. Allocates the (checked) feature array.
+ * @param header - the images file's header, at least 2 dimensions [n, ...].
+ * @param source - names the file in error messages.
+ * @param opts - `maxBytes`, the most bytes features + labels may take; default: no limit.
+ * @returns the layout and the zero-filled feature array to decode into.
+ * @throws SngpError if the header has fewer than 2 dimensions, no rows or no features, or the
+ *   features exceed `maxBytes` or what a typed array can hold.
  */
 export function idxFeatureLayout(
   header: IdxHeader,
   source: string,
   opts: IdxDatasetOptions = {},
-): { rows: number; features: number; scale: number; x: Float32Array } {
+): {
+  /** Rows n: the first dimension. */
+  rows: number;
+  /** Features per row: the product of the other dimensions. */
+  features: number;
+  /** Factor for each value: 1/255 for uint8 (pixels to [0, 1]), else 1. */
+  scale: number;
+  /** Feature array, [rows, features] row-major, float32. */
+  x: Float32Array;
+} {
   if (header.dims.length < 2)
     throw new SngpError(`${source}: expected images or rows of at least 2 dimensions [n, ...], got ${describeIdx(header)}; did you swap --data and --labels?`);
   const rows = header.dims[0];
@@ -248,7 +356,11 @@ export function idxFeatureLayout(
   return { rows, features, scale: header.dtype === 'uint8' ? 1 / 255 : 1, x };
 }
 
-/** Feature names for IDX rows: `pixel_<r>_<c>` for images [n, h, w], else `feature_<i>`. */
+/**
+ * Feature names for IDX rows: `pixel_<r>_<c>` for images [n, h, w], else `feature_<i>`.
+ * @param dims - the images file's dimensions, outermost (rows) first.
+ * @returns one name per feature (the product of `dims` after the first), row-major.
+ */
 export function idxFeatureNames(dims: readonly number[]): string[] {
   const inner = dims.slice(1);
   const count = inner.reduce((a, b) => a * b, 1);
@@ -259,11 +371,23 @@ export function idxFeatureNames(dims: readonly number[]): string[] {
 /**
  * A labelled data set from decoded IDX images and labels: checks that labels are a 1-D array of
  * integers, one per image. Classes are the distinct label values, sorted numerically (as strings).
+ * @param images - decoded images [n, ...] (already scaled, e.g. by {@link idxFeatureLayout}'s `scale`).
+ * @param labels - decoded labels [n], integer values.
+ * @param sources - file names of the images and of the labels, for error messages.
+ * @returns n rows of prod(...) float32 features (the images' own array when it is float32) with
+ *   class indices into the sorted distinct labels.
+ * @throws SngpError if the labels are not 1-D, their count differs from the images' rows, or a
+ *   label is not an integer.
  */
 export function idxDataset(
   images: IdxArray,
   labels: IdxArray,
-  sources: { images: string; labels: string },
+  sources: {
+    /** Name of the images file. */
+    images: string;
+    /** Name of the labels file. */
+    labels: string;
+  },
 ): Dataset {
   const ih = images.header;
   const lh = labels.header;

@@ -65,6 +65,8 @@ export {
   MODEL_CARD_KEYS,
   ONNX_NAMES,
   type ModelCard,
+  POSTERIOR_KINDS,
+  type PosteriorCard,
   encodeModelCard,
   decodeModelCard,
 } from './model-card.js';

@@ -36,7 +36,40 @@ export const MODEL_CARD_KEYS = {
    * before, nllBefore / nllAfter / eceBefore / eceAfter).
    */
   calibration: 'sngp.calibration',
+  /** `sngp.posterior`: SNGP, optional: the posterior form in the graph, `full` or `low-rank` (absent in older models: full). */
+  posterior: 'sngp.posterior',
+  /** `sngp.posterior_rank`: SNGP, with `sngp.posterior`: directions kept, an integer (M for full). */
+  posteriorRank: 'sngp.posterior_rank',
+  /** `sngp.variance_error_bound`: SNGP, with `sngp.posterior`: proven bound on |var - var_full| / var_full (0 for full). */
+  varianceErrorBound: 'sngp.variance_error_bound',
+  /** `sngp.variance_abs_error_bound`: SNGP, with `sngp.posterior`: proven bound on |var - var_full| (0 for full). */
+  varianceAbsErrorBound: 'sngp.variance_abs_error_bound',
+  /**
+   * `sngp.variance_error_measured`: SNGP, with `sngp.posterior`: max |var - var_full| / var_full
+   * measured at export in float64 over the verification points (0 for full).
+   */
+  varianceErrorMeasured: 'sngp.variance_error_measured',
 } as const;
+
+/** The forms of the SNGP posterior an exported graph can carry (`sngp.posterior`). */
+export const POSTERIOR_KINDS = ['full', 'low-rank'] as const;
+
+/**
+ * SNGP: which posterior the graph carries and what is known about its variance error against the
+ * full float64 posterior (the `sngp.posterior*` and `sngp.variance_*error*` keys).
+ */
+export interface PosteriorCard {
+  /** `full`: phi^T Sigma phi; `low-rank`: |phi|^2 - |phi L|^2 with L [M, rank]. */
+  kind: (typeof POSTERIOR_KINDS)[number];
+  /** Directions kept (M for full). */
+  rank: number;
+  /** Proven bound on |var - var_full| / var_full for every input (0 for full). */
+  relativeErrorBound: number;
+  /** Proven bound on |var - var_full| for every input (0 for full). */
+  absoluteErrorBound: number;
+  /** Max relative error measured at export in float64 over the verification points (0 for full). */
+  measuredRelativeError: number;
+}
 
 /** Graph input and output names (DESIGN.md section 4). */
 export const ONNX_NAMES = {
@@ -86,6 +119,8 @@ export interface ModelCard {
    * nllBefore, nllAfter, eceBefore, eceAfter); absent or null if the model was not calibrated.
    */
   calibration?: Record<string, number | string> | null;
+  /** SNGP: the posterior form and its error; absent or null in models that predate it (full posterior). */
+  posterior?: PosteriorCard | null;
 }
 
 /**
@@ -113,6 +148,11 @@ export function encodeModelCard(card: ModelCard): {
     [K.trainingMetrics, JSON.stringify(card.trainingMetrics)],
     [K.temperature, card.temperature ?? null],
     [K.calibration, card.calibration ? JSON.stringify(card.calibration) : null],
+    [K.posterior, card.posterior?.kind ?? null],
+    [K.posteriorRank, card.posterior?.rank ?? null],
+    [K.varianceErrorBound, card.posterior?.relativeErrorBound ?? null],
+    [K.varianceAbsErrorBound, card.posterior?.absoluteErrorBound ?? null],
+    [K.varianceErrorMeasured, card.posterior?.measuredRelativeError ?? null],
   ];
   return entries.filter(([, v]) => v !== null).map(([key, v]) => ({ key, value: String(v) }));
 }
@@ -221,6 +261,27 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     calibration = c as Record<string, number | string>;
   }
 
+  let posterior: PosteriorCard | null = null;
+  const kind = props[K.posterior];
+  if (kind !== undefined) {
+    if (!(POSTERIOR_KINDS as readonly string[]).includes(kind)) throw bad(K.posterior, `one of ${POSTERIOR_KINDS.join(', ')}`, kind);
+    const required = (key: string): number => {
+      const v = num(key);
+      if (v === null) throw new SngpError(`${source}: model card has "${K.posterior}" but lacks "${key}"; ${fix}`);
+      if (!(v >= 0)) throw bad(key, 'a number >= 0', v);
+      return v;
+    };
+    const rank = required(K.posteriorRank);
+    if (!Number.isSafeInteger(rank) || rank < 1) throw bad(K.posteriorRank, 'an integer >= 1', rank);
+    posterior = {
+      kind: kind as PosteriorCard['kind'],
+      rank,
+      relativeErrorBound: required(K.varianceErrorBound),
+      absoluteErrorBound: required(K.varianceAbsErrorBound),
+      measuredRelativeError: required(K.varianceErrorMeasured),
+    };
+  }
+
   const card: ModelCard = {
     formatVersion,
     method: method as Method,
@@ -233,6 +294,7 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     trainingMetrics,
     temperature,
     calibration,
+    posterior,
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)
     throw new SngpError(`${source}: SNGP model card lacks "${K.meanFieldFactor}"; ${fix}`);

@@ -94,6 +94,14 @@ export interface EvaluateOptions {
   latencyRuns?: number;
 }
 
+/** SNGP with a calibration fit in its card: the test ECE as it was before the fit (lambda before, T = 1). */
+async function uncalibratedEce(model: EvalModel, x: Float32Array, y: Int32Array, k: number): Promise<{ eceUncalibrated?: number }> {
+  const before = model.info.card?.calibration?.meanFieldFactorBefore;
+  if (model.info.method !== 'sngp' || typeof before !== 'number') return {};
+  const p = await model.predict(x, { seed: 0, meanFieldFactor: before, temperature: 1 });
+  return { eceUncalibrated: ece(p.probs, y, k, ECE_BINS) };
+}
+
 export async function evaluateModel(model: EvalModel, data: EvalData, opts: EvaluateOptions = {}): Promise<ModelResult> {
   const { info } = model;
   const label = opts.file ?? opts.name ?? info.method;
@@ -108,7 +116,7 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
     method: info.method,
     provider: info.provider,
     classes: info.classes,
-    test: { ...classificationMetrics(test.probs, data.test.y, k), rows: data.test.n },
+    test: { ...classificationMetrics(test.probs, data.test.y, k), ...(await uncalibratedEce(model, data.test.x, data.test.y, k)), rows: data.test.n },
     reliability: calibrationBins(test.probs, data.test.y, k, ECE_BINS),
     ood: null,
     latency: { rows: 0, runs: 0, medianMs: NaN, minMs: NaN },

@@ -6,11 +6,11 @@ import type { ModelInfo, PredictOptions, Prediction, SngpModel } from '@sngp/run
  * `SngpModel` (type-only, so the metric code can be unit-tested without onnxruntime).
  */
 export type EvalPrediction = Prediction;
-export type EvalModelInfo = Pick<ModelInfo, 'method' | 'classes' | 'featureNames' | 'inputDim' | 'provider'>;
+export type EvalModelInfo = Pick<ModelInfo, 'method' | 'classes' | 'featureNames' | 'inputDim' | 'provider'> & Partial<Pick<ModelInfo, 'card'>>;
 
 export interface EvalModel {
   readonly info: EvalModelInfo;
-  predict(features: Float32Array, options?: Pick<PredictOptions, 'seed'>): Promise<EvalPrediction>;
+  predict(features: Float32Array, options?: Pick<PredictOptions, 'seed' | 'meanFieldFactor' | 'temperature'>): Promise<EvalPrediction>;
   dispose: SngpModel['dispose'];
 }
 
@@ -21,6 +21,11 @@ export interface ClassificationMetrics {
   brier: number;
   /** Expected calibration error, 15 equal-width bins. */
   ece: number;
+  /**
+   * SNGP with a fitted calibration (model card `sngp.calibration`): the test ECE with the mean-field
+   * factor before the fit and no temperature, to show what calibration changed. Absent otherwise.
+   */
+  eceUncalibrated?: number;
 }
 
 /** How well one score separates OOD rows (positive) from in-domain test rows (negative). */

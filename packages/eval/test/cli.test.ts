@@ -27,7 +27,7 @@ describe('sngp-eval end to end', () => {
     const r = evalCli([...METHODS.map((m) => models[m]), '--data', 'moons', '--out', out, '--device', 'cpu', '--latency-runs', '2']);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/Model\s+Accuracy\s+NLL\s+Brier\s+ECE\s+OOD AUROC/);
+    expect(r.stdout).toMatch(/Model\s+Accuracy\s+NLL\s+Brier\s+ECE\s+ECE uncalibrated\s+OOD AUROC/);
     const report = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as ReportJson;
     expect(report.models.map((m) => m.method)).toEqual([...METHODS]);
     for (const m of report.models) {
@@ -39,6 +39,9 @@ describe('sngp-eval end to end', () => {
       expect(m.latency.medianMs).toBeGreaterThan(0);
       expect(m.provider).toBe('cpu');
       expect(m.farCorners).toHaveLength(4);
+      // Only SNGP is calibrated at training (its card records the fit): its test ECE before and after.
+      if (m.method === 'sngp') expect(m.test.ece).toBeLessThan(m.test.eceUncalibrated!);
+      else expect(m.test.eceUncalibrated).toBeUndefined();
     }
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(
       [...METHODS.map((m) => `${m}.png`), 'overview.png', 'ood-histogram.png', 'ood-roc.png', 'reliability.png'].sort(),

@@ -7,12 +7,15 @@ import {
   bakeSpectralNorm,
   validateCheckpointTensors,
 } from '@sngp/core';
-import { asymmetry, posteriorCovariance } from './posterior.js';
+import { asymmetry, gpInputOptions } from '@sngp/core';
+import { choosePosterior, type GpPosterior, type PosteriorOptions } from './posterior.js';
 
 /*
  * The checkpoint turned into exactly the weights the exported graph computes with: spectral norm
- * baked into the SNGP kernels and the posterior covariance inverted. Both the ONNX graphs and the
- * float64 reference forward pass start from this, so they describe the same model.
+ * baked into the SNGP kernels and the posterior in the form the graph carries (full covariance or
+ * low-rank factor), with the Cholesky factor of the full precision kept for the float64 reference.
+ * Both the ONNX graphs and the reference forward pass start from this, so they describe the same
+ * model.
  */
 
 /** One dense layer, y = x @ kernel + bias. */
@@ -37,7 +40,7 @@ export interface ResNetWeights {
   output?: Dense;
 }
 
-/** SNGP's random-feature GP output layer, with its posterior covariance inverted. */
+/** SNGP's random-feature GP output layer, with its posterior in the form the graph carries. */
 export interface GpWeights {
   /** Random features M. */
   m: number;
@@ -51,12 +54,30 @@ export interface GpWeights {
   bias: Float32Array; // [K]
   /** The ridge s of the precision P = s I + Phi^T Phi. */
   ridge: number;
-  /** Sigma = ridge * P^-1, float64 [M, M]. */
-  covariance: Float64Array;
-  /** Cholesky factor of P, float64 [M, M] lower triangular. */
-  choleskyFactor: Float64Array;
+  /** The posterior: full covariance or low-rank factor, its proven error bound, and the Cholesky factor of P. */
+  posterior: GpPosterior;
   /** Largest |P_ij - P_ji| of the stored precision. */
   precisionAsymmetry: number;
+  /** Kernel scale s: the GP input is multiplied by 1 / sqrt(s) (1 in checkpoints that predate it). */
+  kernelScale: number;
+  /** Layer-norm of the GP input (gp.input_norm.gamma / beta [H]); null when not enabled. */
+  inputNorm: {
+    /** Scale gamma [H] (`gp.input_norm.gamma`). */
+    gamma: Float32Array;
+    /** Offset beta [H] (`gp.input_norm.beta`). */
+    beta: Float32Array;
+  } | null;
+  /**
+   * The mean-field factor lambda and temperature T of the default predictive distribution
+   * softmax(logits / (T sqrt(1 + lambda var))): the checkpoint's calibration when it has one, else
+   * `hyperParameters.meanFieldFactor` and T = 1.
+   */
+  meanField: {
+    /** Mean-field factor lambda (< 0: plain softmax, no variance adjustment). */
+    lambda: number;
+    /** Temperature T (> 0) dividing the logits. */
+    temperature: number;
+  };
 }
 
 /** The spectral normalisation of one SNGP residual block, as baked at export. */
@@ -75,7 +96,7 @@ export interface SpectralReport {
 
 /**
  * The checkpoint turned into exactly the weights the exported graph computes with: spectral norm
- * baked into the SNGP kernels and the posterior covariance inverted. Both the ONNX graphs and the
+ * baked into the SNGP kernels and the posterior in the form the graph carries. Both the ONNX graphs and the
  * float64 reference forward pass start from this, so they describe the same model.
  */
 export interface BakedModel {
@@ -115,16 +136,19 @@ function validate(ckpt: Checkpoint): void {
 
 /**
  * Validate a checkpoint and bake it into the weights the exported graph uses: SNGP kernels divided
- * by max(1, sigma / c) with sigma computed to convergence, and the posterior covariance
- * Sigma = ridge * P^-1 in float64 after checking the precision P.
+ * by max(1, sigma / c) with sigma computed to convergence, and the posterior in float64 after
+ * checking the precision P: Sigma = ridge * P^-1 (full) or the low-rank factor of its
+ * eigendecomposition, as `opts` choose (see {@link choosePosterior}).
  * @param ckpt - the checkpoint.
+ * @param opts - SNGP: posterior form and variance tolerance (default: `auto`, 5e-4).
  * @returns the baked weights; they share the checkpoint's arrays, except SNGP's baked block
- *   kernels and the covariance and its factor.
+ *   kernels and the posterior.
  * @throws SngpError for a missing or misshapen tensor, a non-finite weight, a standardisation of
- *   the wrong length or with a non-positive std, or an SNGP precision that is not symmetric with
- *   every eigenvalue >= ridge (see {@link validatePrecision}).
+ *   the wrong length or with a non-positive std, an SNGP precision that is not symmetric with
+ *   every eigenvalue >= ridge (see `validatePrecision` in @sngp/core), or posterior options that
+ *   cannot be met.
  */
-export function bakeCheckpoint(ckpt: Checkpoint): BakedModel {
+export function bakeCheckpoint(ckpt: Checkpoint, opts: PosteriorOptions = {}): BakedModel {
   validate(ckpt);
   const { config, tensors } = ckpt;
   const hp = config.hyperParameters;
@@ -164,7 +188,7 @@ export function bakeCheckpoint(ckpt: Checkpoint): BakedModel {
       });
       const m = hp.numRandomFeatures;
       const precision = t('gp.precision');
-      const post = posteriorCovariance(precision, m, hp.ridge, 'weights.safetensors: tensor "gp.precision"');
+      const posterior = choosePosterior(precision, m, hp.ridge, opts, 'weights.safetensors: tensor "gp.precision"');
       const gp: GpWeights = {
         m,
         rffKernel: t('gp.rff_kernel') as Float32Array,
@@ -172,9 +196,15 @@ export function bakeCheckpoint(ckpt: Checkpoint): BakedModel {
         beta: t('gp.beta') as Float32Array,
         bias: t('gp.bias') as Float32Array,
         ridge: hp.ridge,
-        covariance: post.covariance,
-        choleskyFactor: post.l,
+        posterior,
         precisionAsymmetry: asymmetry(precision, m),
+        kernelScale: gpInputOptions(hp).kernelScale,
+        inputNorm: gpInputOptions(hp).normalizeInput
+          ? { gamma: t('gp.input_norm.gamma') as Float32Array, beta: t('gp.input_norm.beta') as Float32Array }
+          : null,
+        meanField: config.calibration
+          ? { lambda: config.calibration.meanFieldFactor, temperature: config.calibration.temperature }
+          : { lambda: hp.meanFieldFactor, temperature: 1 },
       };
       return { config, hp, nets: [net], gp, spectral, warnings };
     }

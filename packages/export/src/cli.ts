@@ -12,12 +12,17 @@ import {
 } from '@sngp/core/node';
 import { Command } from 'commander';
 import { exportModel, type ExportReport } from './export.js';
-import { TOLERANCES, verifyModel, type VerifyReport } from './verify.js';
+import { RANDOM_FEATURE_OPS, type RandomFeatureOp } from './graphs/sngp.js';
+import { DEFAULT_VARIANCE_TOLERANCE, POSTERIOR_CHOICES, type PosteriorChoice } from './posterior.js';
+import { verifyModel, type VerifyReport } from './verify.js';
 
 interface CliOptions {
   out: string;
   as?: string;
   mcSamples?: string;
+  posterior: string;
+  varianceTolerance: string;
+  randomFeatures: string;
   verify: boolean;
   meanFieldProbs: boolean;
   json: boolean;
@@ -38,14 +43,23 @@ function describe(report: ExportReport, verify: VerifyReport | null, out: string
   if (report.spectral)
     lines.push(`  spectral norm of the stored kernels (baked divisor in parentheses): ` +
       report.spectral.map((s) => `${s.sigma.toPrecision(6)}${s.scale > 1 ? ` (/${s.scale.toPrecision(8)})` : ''}`).join(', '));
-  if (report.posterior)
-    lines.push(`  posterior: M = ${report.posterior.numRandomFeatures}, ridge ${report.posterior.ridge}, precision checked (symmetric, eigenvalues >= ridge)`);
+  const post = report.posterior;
+  if (post) {
+    lines.push(`  posterior: M = ${post.numRandomFeatures}, ridge ${post.ridge}, precision checked (symmetric, eigenvalues >= ridge)`);
+    const asked = post.requested === 'full' ? 'asked for' : `${post.requested}, variance tolerance ${post.tolerance}`;
+    if (post.kind === 'full') lines.push(`  posterior form: full (M x M covariance; ${asked})`);
+    else {
+      lines.push(`  posterior form: low-rank, rank ${post.rank} of ${post.numRandomFeatures} (${asked})`);
+      lines.push(`  variance error vs the full posterior: proven max ${fmt(post.relativeErrorBound)} relative, ${fmt(post.absoluteErrorBound)} absolute; ` +
+        `measured max ${fmt(post.measuredRelativeError)} relative, ${fmt(post.measuredAbsoluteError)} absolute over ${post.measuredOver}`);
+    }
+  }
   if (verify) {
     lines.push(`verification with onnxruntime-node over ${verify.points}${verify.samples ? `, ${verify.samples} samples` : ''}:`);
-    lines.push(`  max |logits diff| ${fmt(verify.maxLogitsDiff)} (tolerance ${TOLERANCES.logits})`);
+    lines.push(`  max |logits diff| ${fmt(verify.maxLogitsDiff)} (tolerance ${verify.tolerances.logits})`);
     if (verify.maxVarianceRelDiff !== undefined)
-      lines.push(`  max variance relative diff ${fmt(verify.maxVarianceRelDiff)} (tolerance ${TOLERANCES.varianceRel})`);
-    if (verify.maxProbsDiff !== undefined) lines.push(`  max |probs diff| ${fmt(verify.maxProbsDiff)} (tolerance ${TOLERANCES.probs})`);
+      lines.push(`  max variance relative diff vs the full posterior ${fmt(verify.maxVarianceRelDiff)} (tolerance ${verify.tolerances.varianceRel.toPrecision(3)})`);
+    if (verify.maxProbsDiff !== undefined) lines.push(`  max |probs diff| ${fmt(verify.maxProbsDiff)} (tolerance ${verify.tolerances.probs})`);
     lines.push(`  ${verify.passed ? 'PASSED' : 'FAILED'}`);
   } else lines.push('verification skipped (--no-verify)');
   if (!verify || verify.passed) lines.push(`wrote ${out}`);
@@ -55,13 +69,27 @@ function describe(report: ExportReport, verify: VerifyReport | null, out: string
 async function run(dir: string, opts: CliOptions): Promise<void> {
   // Before any work: --out must be free, empty or a model of ours, not the checkpoint, and writable.
   const force = opts.force === true;
+  if (!(POSTERIOR_CHOICES as readonly string[]).includes(opts.posterior))
+    throw new SngpError(`--posterior: expected one of ${POSTERIOR_CHOICES.join(', ')}, got "${opts.posterior}"`);
+  const varianceTolerance = Number(opts.varianceTolerance);
+  if (opts.varianceTolerance.trim() === '' || !Number.isFinite(varianceTolerance) || varianceTolerance < 0)
+    throw new SngpError(`--variance-tolerance: expected a number >= 0 (a relative variance error, e.g. ${DEFAULT_VARIANCE_TOLERANCE}), got "${opts.varianceTolerance}"`);
+  if (!(RANDOM_FEATURE_OPS as readonly string[]).includes(opts.randomFeatures))
+    throw new SngpError(`--random-features: expected one of ${RANDOM_FEATURE_OPS.join(', ')}, got "${opts.randomFeatures}"`);
   checkOutputPath(opts.out, ONNX_MODEL_OUTPUT, { force, inputs: [dir] });
   const ckpt = readCheckpoint(dir);
   if (opts.as !== undefined && opts.as !== 'mc-dropout') throw new SngpError(`--as: expected "mc-dropout", got "${opts.as}"`);
   const mcSamples = opts.mcSamples === undefined ? undefined : Number(opts.mcSamples);
-  const { bytes, baked, report } = exportModel(ckpt, { meanFieldProbs: opts.meanFieldProbs, as: opts.as, mcSamples });
+  const { bytes, baked, report, verificationReference } = exportModel(ckpt, {
+    meanFieldProbs: opts.meanFieldProbs,
+    as: opts.as,
+    mcSamples,
+    posterior: opts.posterior as PosteriorChoice,
+    varianceTolerance,
+    randomFeatures: opts.randomFeatures as RandomFeatureOp,
+  });
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-  const verify = opts.verify ? await verifyModel(bytes, baked) : null;
+  const verify = opts.verify ? await verifyModel(bytes, baked, { reference: verificationReference }) : null;
   // Only a verified model is written, atomically, so a failure never clobbers an existing file.
   if (!verify || verify.passed) writeFileAtomic(opts.out, bytes, { kind: ONNX_MODEL_OUTPUT, force });
   if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, written: !verify || verify.passed, export: report, verification: verify }, null, 2) + '\n');
@@ -78,6 +106,9 @@ const program = new Command()
   .option('--mean-field-probs', 'SNGP: also output mean-field probs [N, K] (for generic ONNX servers)', false)
   .option('--as <method>', 'mc-dropout: export a deterministic checkpoint as MC dropout (the same network, dropout on at inference)')
   .option('--mc-samples <n>', 'MC dropout: samples T of the exported model (default: the checkpoint\'s)')
+  .option('--posterior <form>', `SNGP: posterior in the graph: ${POSTERIOR_CHOICES.join(' | ')} (auto: low-rank with the smallest rank meeting --variance-tolerance, full if that rank is over M/2)`, 'auto')
+  .option('--variance-tolerance <rel>', 'SNGP: largest relative variance error vs the full posterior that the low-rank posterior may have, proven for every input', String(DEFAULT_VARIANCE_TOLERANCE))
+  .option('--random-features <op>', `SNGP: how the graph computes cos(): ${RANDOM_FEATURE_OPS.join(' | ')} (polynomial: faster on wasm, slower on the native CPU provider)`, 'cos')
   .option('--json', 'print the export and verification report as JSON', false)
   .option('--force', CLI_FORCE_HELP)
   .option('--verbose', CLI_VERBOSE_HELP)

@@ -1,11 +1,14 @@
-import { type Checkpoint, encodeModelCard, type Method, type ModelCard, SngpError } from '@sngp/core';
+import { type Checkpoint, encodeModelCard, lowRankVariance, type Method, type ModelCard, SngpError } from '@sngp/core';
 import { bakeCheckpoint, type BakedModel, type SpectralReport } from './baked-weights.js';
 import { deterministicGraph } from './graphs/deterministic.js';
 import { ensembleGraph } from './graphs/ensemble.js';
 import { mcDropoutGraph } from './graphs/mc-dropout.js';
-import { sngpGraph } from './graphs/sngp.js';
+import { type RandomFeatureOp, sngpGraph } from './graphs/sngp.js';
 import { modelCardFor } from './model-card.js';
 import { encodeModel, type GraphProto, type ModelProto, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
+import type { PosteriorChoice, PosteriorKind } from './posterior.js';
+import { referenceForward, type ReferenceOutput } from './reference.js';
+import { verificationPoints } from './verify.js';
 
 /** The ONNX `producer_name` of every exported model. */
 export const PRODUCER_NAME = 'sngp-export';
@@ -27,6 +30,18 @@ export interface ExportOptions {
   as?: 'mc-dropout';
   /** MC dropout samples T of the exported model (default: the checkpoint's `mcSamples`). */
   mcSamples?: number;
+  /**
+   * SNGP: the posterior form of the graph: `auto` (default: low-rank with the smallest rank that
+   * meets `varianceTolerance`, full when that rank is over half of M), `full` or `low-rank`.
+   */
+  posterior?: PosteriorChoice;
+  /**
+   * SNGP: the largest relative variance error the low-rank posterior may have against the full one,
+   * proven for every input (default `DEFAULT_VARIANCE_TOLERANCE`, 5e-4).
+   */
+  varianceTolerance?: number;
+  /** SNGP: how the graph evaluates the random features' cosine (default `cos`; see `sngpGraph`). */
+  randomFeatures?: RandomFeatureOp;
 }
 
 /**
@@ -78,6 +93,31 @@ export interface ExportReport {
     ridge: number;
     /** Largest |P_ij - P_ji| of the stored precision (within tolerance, or export would have failed). */
     precisionAsymmetry: number;
+    /** The form the graph carries. */
+    kind: PosteriorKind;
+    /** What was asked for (`auto`, `full` or `low-rank`). */
+    requested: PosteriorChoice;
+    /** Directions kept (M for full). */
+    rank: number;
+    /** The relative tolerance the rank was chosen for (null when `full` was asked for). */
+    tolerance: number | null;
+    /** Proven bound on |var - var_full| / var_full, every input (0 for full). */
+    relativeErrorBound: number;
+    /** Proven bound on |var - var_full|, every input (0 for full). */
+    absoluteErrorBound: number;
+    /** Max |var - var_full| / var_full over `measuredOver`, both in float64 (0 for full). */
+    measuredRelativeError: number;
+    /** Max |var - var_full| over `measuredOver`, both in float64 (0 for full). */
+    measuredAbsoluteError: number;
+    /** The points the error was measured on (the verification points), or null for full. */
+    measuredOver: string | null;
+    /** The 10 largest d_k = lambda_k / (ridge + lambda_k) and d at the rank (when the spectrum was computed). */
+    shrinkage?: {
+      /** The 10 largest shrinkage factors d_k in [0, 1), descending (fewer when M < 10). */
+      top: number[];
+      /** d of the first direction dropped (index `rank`), or null when every direction is kept. */
+      atRank: number | null;
+    };
   };
   /** Non-fatal problems, one line each (e.g. a power iteration that did not converge). */
   warnings: string[];
@@ -93,6 +133,23 @@ export interface ExportResult {
   baked: BakedModel;
   /** What was built. */
   report: ExportReport;
+  /**
+   * The float64 reference at the default verification points, when export computed it (to measure
+   * a low-rank posterior's error): pass it to {@link verifyModel} as `reference` to skip recomputing.
+   */
+  verificationReference?: ReferenceOutput;
+}
+
+/** Max relative and absolute difference of `got` against a positive reference (floor 1e-12, as verification). */
+function varianceErrors(got: ArrayLike<number>, ref: ArrayLike<number>): { relative: number; absolute: number } {
+  let relative = 0;
+  let absolute = 0;
+  for (let i = 0; i < got.length; i++) {
+    const d = Math.abs(got[i] - ref[i]);
+    absolute = Math.max(absolute, d);
+    relative = Math.max(relative, d / Math.max(Math.abs(ref[i]), 1e-12));
+  }
+  return { relative, absolute };
 }
 
 function graphFor(baked: BakedModel, opts: ExportOptions): GraphProto {
@@ -100,7 +157,7 @@ function graphFor(baked: BakedModel, opts: ExportOptions): GraphProto {
     case 'deterministic':
       return deterministicGraph(baked);
     case 'sngp':
-      return sngpGraph(baked, { meanFieldProbs: opts.meanFieldProbs });
+      return sngpGraph(baked, { meanFieldProbs: opts.meanFieldProbs, randomFeatures: opts.randomFeatures });
     case 'mc-dropout':
       return mcDropoutGraph(baked);
     case 'ensemble':
@@ -125,12 +182,26 @@ function graphFor(baked: BakedModel, opts: ExportOptions): GraphProto {
  * do not apply to its method.
  */
 export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportResult {
-  const baked = bakeCheckpoint(asRequested(ckpt, opts));
+  const baked = bakeCheckpoint(asRequested(ckpt, opts), { posterior: opts.posterior, varianceTolerance: opts.varianceTolerance });
   const warnings = [...baked.warnings];
   if (opts.meanFieldProbs && baked.config.method !== 'sngp')
     warnings.push(`--mean-field-probs only applies to SNGP; ignored for ${baked.config.method}`);
   const graph = graphFor(baked, opts);
-  const card = modelCardFor(baked, !!opts.meanFieldProbs);
+  // A low-rank posterior's error against the full one, measured in float64 on the verification
+  // points (the full reference is kept for verifyModel, which needs the same numbers).
+  let measured = { relative: 0, absolute: 0 };
+  let verificationReference: ReferenceOutput | undefined;
+  let measuredOver: string | null = null;
+  const post = baked.gp?.posterior;
+  if (baked.gp && post?.kind === 'low-rank') {
+    const pts = verificationPoints(baked.config);
+    verificationReference = referenceForward(baked, pts.x, pts.n, { features: true });
+    const lowRank = lowRankVariance(verificationReference.features!, pts.n, post.factor!, baked.gp.m, post.rank);
+    measured = varianceErrors(lowRank, verificationReference.variance!);
+    measuredOver = pts.label;
+    delete verificationReference.features; // 8 * n * M bytes: not needed any more
+  }
+  const card = modelCardFor(baked, !!opts.meanFieldProbs, measured.relative);
   const model: ModelProto = {
     irVersion: ONNX_IR_VERSION,
     producerName: PRODUCER_NAME,
@@ -154,8 +225,33 @@ export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportR
     outputs: graph.output.map((o) => o.name),
     card,
     ...(baked.spectral ? { spectral: baked.spectral } : {}),
-    ...(gp ? { posterior: { numRandomFeatures: gp.m, ridge: gp.ridge, precisionAsymmetry: gp.precisionAsymmetry } } : {}),
+    ...(gp
+      ? {
+          posterior: {
+            numRandomFeatures: gp.m,
+            ridge: gp.ridge,
+            precisionAsymmetry: gp.precisionAsymmetry,
+            kind: gp.posterior.kind,
+            requested: gp.posterior.requested,
+            rank: gp.posterior.rank,
+            tolerance: gp.posterior.tolerance,
+            relativeErrorBound: gp.posterior.relativeErrorBound,
+            absoluteErrorBound: gp.posterior.absoluteErrorBound,
+            measuredRelativeError: measured.relative,
+            measuredAbsoluteError: measured.absolute,
+            measuredOver,
+            ...(gp.posterior.shrinkage
+              ? {
+                  shrinkage: {
+                    top: Array.from(gp.posterior.shrinkage.subarray(0, 10)),
+                    atRank: gp.posterior.rank < gp.m ? gp.posterior.shrinkage[gp.posterior.rank] : null,
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
     warnings,
   };
-  return { bytes, model, baked, report };
+  return { bytes, model, baked, report, ...(verificationReference ? { verificationReference } : {}) };
 }

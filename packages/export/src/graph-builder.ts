@@ -170,6 +170,28 @@ export class GraphBuilder {
     return output;
   }
 
+  /**
+   * Split `x` along `axis` into consecutive pieces of the given sizes (one Split node, opset 13+
+   * form with the sizes as an int64 input).
+   * @param x - the value to split.
+   * @param sizes - the size of each piece along `axis` (they must add up to its length).
+   * @param axis - the axis.
+   * @returns the pieces' value names, in order.
+   * @throws Error for an unknown input.
+   */
+  split(x: string, sizes: number[], axis: number): string[] {
+    if (!this.used.has(x)) throw new Error(`Split: unknown input value ${x}`);
+    const outputs = sizes.map(() => this.unique('split'));
+    this.nodes.push({
+      name: this.unique('Split_node'),
+      opType: 'Split',
+      input: [x, this.int64('split_sizes', sizes)],
+      output: outputs,
+      attribute: [attribute_('axis', { int: axis })],
+    });
+    return outputs;
+  }
+
   // Shorthands for the ops the graphs use.
   /**
    * a @ b (MatMul).

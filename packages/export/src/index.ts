@@ -18,15 +18,37 @@ export {
   type VerifyReport,
 } from './verify.js';
 export {
+  choosePosterior,
+  POSTERIOR_CHOICES,
+  DEFAULT_VARIANCE_TOLERANCE,
+  AUTO_MAX_RANK_FRACTION,
+  MAX_FEATURE_NORM_SQUARED,
+  type PosteriorChoice,
+  type PosteriorKind,
+  type PosteriorOptions,
+  type GpPosterior,
+} from './posterior.js';
+// The posterior math moved to @sngp/core (train needs it too); re-exported here for compatibility.
+export {
   cholesky,
   posteriorCovariance,
   validatePrecision,
   eigenvalueTolerance,
   SYMMETRY_TOLERANCE,
   ROUNDING_TOLERANCE,
+  symmetricEigen,
+  posteriorSpectrum,
+  truncationBound,
+  rankForTolerance,
+  lowRankFactor,
+  lowRankVariance,
+  varianceFromCholesky,
   type CholeskyResult,
   type Posterior,
-} from './posterior.js';
+  type SymmetricEigen,
+  type PosteriorSpectrum,
+  type TruncationBound,
+} from '@sngp/core';
 export { modelCardFor } from './model-card.js';
 export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';
 export { GraphBuilder, type Dim } from './graph-builder.js';

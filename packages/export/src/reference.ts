@@ -1,11 +1,12 @@
-import { type Checkpoint, SngpError } from '@sngp/core';
+import { type Checkpoint, GP_LAYER_NORM_EPSILON, SngpError, varianceFromCholesky } from '@sngp/core';
 import { bakeCheckpoint, type BakedModel, type Dense, type GpWeights, type ResNetWeights } from './baked-weights.js';
 
 /*
  * An independent float64 forward pass of every method, in plain TypeScript (no tfjs, no ONNX):
  * what the exported graph must reproduce. It starts from the same baked weights (spectral norm
- * applied) but computes the SNGP variance by a triangular solve with the Cholesky factor of P,
- * var = ridge * ||L^-1 phi||^2, so it also checks the explicit inverse baked into the graph.
+ * applied) but computes the SNGP variance from the FULL posterior, by a triangular solve with the
+ * Cholesky factor of P, var = ridge * ||L^-1 phi||^2, whatever form the graph carries: it checks
+ * the explicit inverse of a full graph, and measures the truncation error of a low-rank one.
  */
 
 /** The outputs of {@link referenceForward}, named like the graph's. */
@@ -18,6 +19,8 @@ export interface ReferenceOutput {
   variance?: Float64Array;
   /** Probabilities [N, K]: mean softmax (MC dropout, ensemble) or mean-field (SNGP); absent for deterministic. */
   probs?: Float64Array;
+  /** SNGP with `features: true`: the random features phi [N, M] the variance is a quadratic form of. */
+  features?: Float64Array;
 }
 
 /** Options of {@link referenceForward}. */
@@ -26,6 +29,8 @@ export interface ReferenceOptions {
   noise?: ArrayLike<number>;
   /** MC dropout with numLayers = 0: number of samples T (there is no noise to infer it from). */
   samples?: number;
+  /** SNGP: also return the random features phi (`features`, float64 [N, M]). */
+  features?: boolean;
 }
 
 /**
@@ -110,73 +115,75 @@ function meanSoftmax64(logits: Float64Array, s: number, n: number, k: number): F
 }
 
 /**
- * var = ridge * ||L^-1 phi||^2 per row by forward substitution. Rows go in batches of 16 so each
- * row of L is reused from cache, four at a time so each loaded L_ik feeds four dot products.
+ * The GP input u = LayerNorm(h) / sqrt(kernel scale) (LayerNorm only when the checkpoint has it:
+ * biased variance over the H features, epsilon GP_LAYER_NORM_EPSILON, then gamma and beta), as
+ * the trainer computes it.
  */
-function gpVariance(gp: GpWeights, phi: Float64Array, n: number): Float64Array {
-  const { m, choleskyFactor: l, ridge } = gp;
-  const out = new Float64Array(n);
-  const batch = 16;
-  const zs = Array.from({ length: batch }, () => new Float64Array(m));
-  for (let r0 = 0; r0 < n; r0 += batch) {
-    const b = Math.min(batch, n - r0);
-    for (let i = 0; i < m; i++) {
-      const li = i * m;
-      const lii = l[li + i];
-      let r = 0;
-      for (; r + 4 <= b; r += 4) {
-        const [z0, z1, z2, z3] = [zs[r], zs[r + 1], zs[r + 2], zs[r + 3]];
-        const p = (r0 + r) * m + i;
-        let s0 = phi[p];
-        let s1 = phi[p + m];
-        let s2 = phi[p + 2 * m];
-        let s3 = phi[p + 3 * m];
-        for (let k = 0; k < i; k++) {
-          const lk = l[li + k];
-          s0 -= lk * z0[k];
-          s1 -= lk * z1[k];
-          s2 -= lk * z2[k];
-          s3 -= lk * z3[k];
-        }
-        z0[i] = s0 / lii;
-        z1[i] = s1 / lii;
-        z2[i] = s2 / lii;
-        z3[i] = s3 / lii;
-      }
-      for (; r < b; r++) {
-        const z = zs[r];
-        let s = phi[(r0 + r) * m + i];
-        for (let k = 0; k < i; k++) s -= l[li + k] * z[k];
-        z[i] = s / lii;
-      }
+function gpInput(gp: GpWeights, h: Float64Array, n: number, hd: number): Float64Array {
+  const norm = gp.inputNorm;
+  const inv = 1 / Math.sqrt(gp.kernelScale);
+  if (!norm && gp.kernelScale === 1) return h;
+  const u = new Float64Array(h.length);
+  for (let r = 0; r < n; r++) {
+    const o = r * hd;
+    let mean = 0;
+    let variance = 0;
+    if (norm) {
+      for (let j = 0; j < hd; j++) mean += h[o + j];
+      mean /= hd;
+      for (let j = 0; j < hd; j++) variance += (h[o + j] - mean) ** 2;
+      variance /= hd;
     }
-    for (let r = 0; r < b; r++) {
-      let s = 0;
-      for (let i = 0; i < m; i++) s += zs[r][i] ** 2;
-      // Non-negative by construction; the max mirrors the graph's clamp (Relu) of the variance at 0.
-      out[r0 + r] = Math.max(ridge * s, 0);
-    }
+    const sd = Math.sqrt(variance + GP_LAYER_NORM_EPSILON);
+    for (let j = 0; j < hd; j++) u[o + j] = inv * (norm ? ((h[o + j] - mean) / sd) * norm.gamma[j] + norm.beta[j] : h[o + j]);
   }
-  return out;
+  return u;
 }
 
-function sngpForward(model: BakedModel, x: Float64Array, n: number): ReferenceOutput {
+/** SNGP's random features phi = sqrt(2/M) cos(u W_rf + b_rf) of standardised rows, float64 [n, M]. */
+function gpFeatures(model: BakedModel, x: Float64Array, n: number): Float64Array {
   const gp = model.gp!;
-  const { hiddenDim: h, numClasses: k, meanFieldFactor: lambda } = model.hp;
-  const hidden = body(model.nets[0], x, n);
+  const h = model.hp.hiddenDim;
+  const hidden = gpInput(gp, body(model.nets[0], x, n), n, h);
   const phi = dense(hidden, n, { kernel: gp.rffKernel, bias: gp.rffBias, inDim: h, outDim: gp.m });
   const c = Math.sqrt(2 / gp.m);
   for (let i = 0; i < phi.length; i++) phi[i] = c * Math.cos(phi[i]);
+  return phi;
+}
+
+/**
+ * SNGP's random features phi = sqrt(2/M) cos(u W_rf + b_rf) in float64 for raw feature rows: the
+ * vectors the posterior variance is a quadratic form of (e.g. to compare posterior forms on the
+ * same points).
+ * @param model - a baked SNGP model.
+ * @param features - raw (unstandardised) features, row-major [n, D].
+ * @param n - rows.
+ * @returns phi, float64 row-major [n, M].
+ * @throws SngpError if the model is not SNGP or `features` does not hold n rows of D values.
+ */
+export function referenceFeatures(model: BakedModel, features: ArrayLike<number>, n: number): Float64Array {
+  if (!model.gp) throw new SngpError(`reference features: the model is ${model.config.method}, not sngp`);
+  const d = model.hp.inputDim;
+  if (features.length !== n * d) throw new SngpError(`reference: ${features.length} feature values for ${n} rows of ${d}`);
+  return gpFeatures(model, standardize(model, features, n), n);
+}
+
+function sngpForward(model: BakedModel, x: Float64Array, n: number, withFeatures = false): ReferenceOutput {
+  const gp = model.gp!;
+  const { numClasses: k } = model.hp;
+  const { lambda, temperature } = gp.meanField;
+  const phi = gpFeatures(model, x, n);
   const logits = dense(phi, n, { kernel: gp.beta, bias: gp.bias, inDim: gp.m, outDim: k });
-  const variance = gpVariance(gp, phi, n);
+  // The FULL posterior's variance whatever form the graph carries (>= 0, as the graph's clamp).
+  const variance = varianceFromCholesky(phi, n, gp.posterior.choleskyFactor, gp.m, gp.ridge);
   const probs = new Float64Array(n * k);
   const row = new Float64Array(k);
   for (let r = 0; r < n; r++) {
-    const scale = lambda < 0 ? 1 : Math.sqrt(1 + lambda * variance[r]);
+    const scale = temperature * (lambda < 0 ? 1 : Math.sqrt(1 + lambda * variance[r]));
     for (let j = 0; j < k; j++) row[j] = logits[r * k + j] / scale;
     softmaxInto(row, probs, r * k, k, 1);
   }
-  return { logits, logitsShape: [n, k], variance, probs };
+  return { logits, logitsShape: [n, k], variance, probs, ...(withFeatures ? { features: phi } : {}) };
 }
 
 function mcDropoutForward(model: BakedModel, x: Float64Array, n: number, opts: ReferenceOptions): ReferenceOutput {
@@ -208,8 +215,9 @@ function isBaked(m: Checkpoint | BakedModel): m is BakedModel {
 
 /**
  * Float64 forward pass of a checkpoint (or already baked model) over `n` raw feature rows: an
- * independent implementation of what the exported graph computes (the SNGP variance by triangular
- * solves with the Cholesky factor of P, not with the explicit inverse the graph uses).
+ * independent implementation of what the exported graph computes (the SNGP variance of the FULL
+ * posterior by triangular solves with the Cholesky factor of P, not with the explicit inverse or
+ * the low-rank factor the graph uses).
  * @param source - a checkpoint (baked first) or a {@link BakedModel}.
  * @param features - raw (unstandardised) features, row-major [n, D].
  * @param n - rows.
@@ -234,7 +242,7 @@ export function referenceForward(
       return { logits: dense(body(net, x, n), n, net.output!), logitsShape: [n, k] };
     }
     case 'sngp':
-      return sngpForward(model, x, n);
+      return sngpForward(model, x, n, opts.features === true);
     case 'mc-dropout':
       return mcDropoutForward(model, x, n, opts);
     case 'ensemble': {

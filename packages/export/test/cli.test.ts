@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, tensor } from '@sngp/core';
+import { decodeModelCard, decodeSafetensors, encodeSafetensors, tensor } from '@sngp/core';
+import { decodeModel } from '../src/index.js';
 import { EXPORT_CLI, runCli, tempDir, writeRandomCheckpoint } from './fixtures.js';
 
 /** A previous model of ours (exported in beforeAll): a failed export must leave it byte-identical. */
@@ -90,7 +91,60 @@ describe('sngp-export CLI', () => {
   it('--help lists the options', () => {
     const r = runCli(EXPORT_CLI, ['--help']);
     expect(r.status).toBe(0);
-    for (const opt of ['<checkpoint-dir>', '--out', '--no-verify', '--mean-field-probs', '--json']) expect(r.stdout).toContain(opt);
+    for (const opt of ['<checkpoint-dir>', '--out', '--no-verify', '--mean-field-probs', '--json', '--posterior', '--variance-tolerance', '--random-features'])
+      expect(r.stdout).toContain(opt);
+  });
+
+  it('--posterior, --variance-tolerance and --random-features shape the SNGP graph; the card and the report say what was built', () => {
+    const dir = writeRandomCheckpoint('sngp');
+    const out = join(tempDir(), 'model.onnx');
+    const card = () => decodeModelCard(Object.fromEntries(decodeModel(new Uint8Array(readFileSync(out))).metadataProps.map((p) => [p.key, p.value])));
+    const fullRun = runCli(EXPORT_CLI, [dir, '--out', out, '--posterior', 'full', '--json']);
+    expect(fullRun.status, fullRun.stderr).toBe(0);
+    const full = JSON.parse(fullRun.stdout);
+    expect(full.export.posterior).toMatchObject({ kind: 'full', requested: 'full', rank: 64, tolerance: null, relativeErrorBound: 0, measuredRelativeError: 0 });
+    expect(card().posterior).toEqual({ kind: 'full', rank: 64, relativeErrorBound: 0, absoluteErrorBound: 0, measuredRelativeError: 0 });
+    const lowRun = runCli(EXPORT_CLI, [dir, '--out', out, '--posterior', 'low-rank', '--variance-tolerance', '1e-2', '--random-features', 'polynomial', '--json']);
+    expect(lowRun.status, lowRun.stderr).toBe(0);
+    const low = JSON.parse(lowRun.stdout);
+    const post = low.export.posterior;
+    expect(post).toMatchObject({ kind: 'low-rank', requested: 'low-rank', tolerance: 0.01 });
+    expect(post.rank).toBeLessThan(64);
+    expect(post.relativeErrorBound).toBeLessThanOrEqual(0.01);
+    expect(post.measuredRelativeError).toBeLessThanOrEqual(post.relativeErrorBound);
+    expect(post.absoluteErrorBound).toBeCloseTo(2 * post.shrinkage.atRank, 15);
+    expect(low.verification.passed).toBe(true);
+    expect(low.verification.tolerances.varianceRel).toBeCloseTo(1e-3 + post.relativeErrorBound, 15);
+    expect(card().posterior).toEqual({
+      kind: 'low-rank',
+      rank: post.rank,
+      relativeErrorBound: post.relativeErrorBound,
+      absoluteErrorBound: post.absoluteErrorBound,
+      measuredRelativeError: post.measuredRelativeError,
+    });
+    expect(decodeModel(new Uint8Array(readFileSync(out))).graph.node.some((n) => n.opType === 'Round')).toBe(true);
+    const text = runCli(EXPORT_CLI, [dir, '--out', out, '--posterior', 'low-rank', '--variance-tolerance', '0.01']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`posterior form: low-rank, rank ${post.rank} of 64 (low-rank, variance tolerance 0.01)`);
+    expect(text.stdout).toMatch(/variance error vs the full posterior: proven max \S+ relative, \S+ absolute; measured max \S+ relative/);
+    expect(text.stdout).toMatch(/max variance relative diff vs the full posterior \S+ \(tolerance 0\.0\d+\)/);
+  }, 120_000);
+
+  it('bad posterior options are one-line usage errors that write nothing', () => {
+    const dir = writeRandomCheckpoint('sngp');
+    const outDir = tempDir();
+    const out = join(outDir, 'model.onnx');
+    for (const [args, message] of [
+      [['--posterior', 'sparse'], /^sngp-export: error: --posterior: expected one of auto, full, low-rank, got "sparse"\n$/],
+      [['--variance-tolerance', '-1'], /^sngp-export: error: --variance-tolerance: expected a number >= 0 .*got "-1"\n$/],
+      [['--variance-tolerance', 'tight'], /^sngp-export: error: --variance-tolerance: expected a number >= 0 .*got "tight"\n$/],
+      [['--random-features', 'sine'], /^sngp-export: error: --random-features: expected one of cos, polynomial, got "sine"\n$/],
+    ] as const) {
+      const r = runCli(EXPORT_CLI, [dir, '--out', out, ...args]);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(readdirSync(outDir)).toEqual([]);
   });
 
   it('exports, verifies and writes; --json gives the report', () => {

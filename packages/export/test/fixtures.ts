@@ -99,8 +99,8 @@ export function runCli(cli: string, args: string[]): { status: number | null; st
 /** Python with onnx + numpy (Debian's, not the pyenv one on PATH). */
 export const PYTHON = '/usr/bin/python3';
 
-export function python(script: string, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', timeout: 300_000 });
+export function python(script: string, args: string[] = [], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', timeout: 300_000, input, maxBuffer: 256 * 2 ** 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

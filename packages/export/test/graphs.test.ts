@@ -84,22 +84,29 @@ describe('graph variants', () => {
   it('sngp: the variance output is clamped at 0 (phi^T Sigma phi cannot come out negative)', async () => {
     const ckpt = randomCheckpoint('sngp');
     const { baked } = exportModel(ckpt);
-    // A covariance that is negative definite would give negative variances without the clamp.
+    // A covariance that is negative definite, or a low-rank factor with L L^T > I, would give
+    // negative variances without the clamp.
     const m = baked.gp!.m;
     const negative = new Float64Array(m * m);
     for (let i = 0; i < m; i++) negative[i * m + i] = -1;
-    const bytes = encodeModel({
-      irVersion: ONNX_IR_VERSION,
-      producerName: 'test',
-      producerVersion: '0',
-      metadataProps: [],
-      graph: sngpGraph({ ...baked, gp: { ...baked.gp!, covariance: negative } }),
-      opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    });
+    const tooBig = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) tooBig[i * m + i] = 2;
     const x = Float32Array.from([0, 0, 1, -1, 2.5, -1.75]);
-    const out = await runModel(bytes, { features: new ort.Tensor('float32', x, [3, 2]) });
-    const clamped = out.variance.data as Float32Array;
-    expect(Array.from(clamped)).toEqual([0, 0, 0]);
+    for (const posterior of [
+      { ...baked.gp!.posterior, kind: 'full' as const, covariance: negative },
+      { ...baked.gp!.posterior, kind: 'low-rank' as const, rank: m, factor: tooBig },
+    ]) {
+      const bytes = encodeModel({
+        irVersion: ONNX_IR_VERSION,
+        producerName: 'test',
+        producerVersion: '0',
+        metadataProps: [],
+        graph: sngpGraph({ ...baked, gp: { ...baked.gp!, posterior } }),
+        opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      });
+      const out = await runModel(bytes, { features: new ort.Tensor('float32', x, [3, 2]) });
+      expect(Array.from(out.variance.data as Float32Array), posterior.kind).toEqual([0, 0, 0]);
+    }
     // The real covariance still gives the positive reference variance through the same node.
     const real = await runModel(exportModel(ckpt).bytes, { features: new ort.Tensor('float32', x, [3, 2]) });
     const ref = referenceForward(ckpt, x, 3).variance!;

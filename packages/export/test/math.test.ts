@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@sngp/core';
-import { cholesky, eigenvalueTolerance, posteriorCovariance, validatePrecision } from '../src/posterior.js';
+// The posterior math lives in @sngp/core; @sngp/export re-exports it (checked here too).
+import { cholesky, eigenvalueTolerance, posteriorCovariance, validatePrecision } from '../src/index.js';
 import { python } from './fixtures.js';
 
 function randn(n: number, seed: number): Float64Array {

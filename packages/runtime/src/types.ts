@@ -73,6 +73,12 @@ export interface PredictOptions {
    */
   meanFieldFactor?: number;
   /**
+   * SNGP temperature T override, a finite number > 0 dividing the logits before the mean-field
+   * scaling (default: the model card's calibrated T, 1 for models without one). Ignored by other
+   * methods.
+   */
+  temperature?: number;
+  /**
    * MC dropout sample count T override, a positive integer (default: the model card's T).
    * Ignored by other methods.
    */

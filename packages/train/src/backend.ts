@@ -8,7 +8,13 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core ships the gradient kernels separately (the umbrella tfjs package imports them for you).
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 
+/**
+ * A TensorFlow.js backend training can run on: `tensorflow` (native, `@tensorflow/tfjs-node`, an
+ * optional dependency), `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD, single thread) or `cpu`
+ * (pure JS, the slowest).
+ */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** A backend to use, or `auto`: the fastest that initialises (tensorflow, then wasm, then cpu). */
 export type BackendPreference = 'auto' | BackendName;
 
 let active: BackendName | null = null;
@@ -42,7 +48,17 @@ async function tryCpu(): Promise<boolean> {
   return tf.setBackend('cpu');
 }
 
-/** Initialise the best available backend (once per process) and return its name. */
+/**
+ * Initialise the best available backend (once per process) and return its name. A later call with
+ * `auto` or the same name returns the active backend without re-initialising; a different name
+ * switches to it.
+ * @param preference - the backend to use, or `auto` (default) for the first of tensorflow, wasm,
+ *   cpu that initialises.
+ * @returns the name of the backend now active.
+ * @throws Error if no backend could be initialised (with a named preference: that one failed, e.g.
+ *   `tensorflow` without `@tensorflow/tfjs-node` installed): a plain Error, as it is an
+ *   installation problem, not a user mistake.
+ */
 export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendName> {
   if (active && (preference === 'auto' || preference === active)) return active;
   const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];

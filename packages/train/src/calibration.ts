@@ -7,6 +7,13 @@
  * Search: for a fixed lambda the NLL is convex in 1/T, so T is found by golden-section on log T;
  * lambda by a log grid (plus lambda = 0) and golden-section between the best grid point's
  * neighbours. Both are cheap: N K operations per NLL evaluation.
+ *
+ * Constraint (distance awareness): held-out rows are in-domain, and on near-separable data (two
+ * moons) pure NLL keeps sharpening (T -> 0, lambda -> 0), which made the far corners confident
+ * again (p(class 0) 0.82 / 0.03 instead of ~0.5). So the fit may sharpen in-domain predictions but
+ * never far from the data: at the prior variance v0 = ridge (what var(x) tends to away from the
+ * training data) the total divisor T sqrt(1 + lambda v0) is kept >= sqrt(1 + lambda0 v0), i.e.
+ * lambda >= ((1 + lambda0 v0) / T^2 - 1) / v0.
  */
 import { ece, nll } from '@sngp/core';
 
@@ -90,8 +97,8 @@ function golden(f: (x: number) => number, a: number, b: number, iterations = 40)
   return fc < fd ? { x: c, fx: fc } : { x: d, fx: fd };
 }
 
-/** log T range searched: T in [0.05, 20]. */
-const LOG_T = [Math.log(0.05), Math.log(20)] as const;
+/** log T range searched: T in [0.02, 20]. */
+const LOG_T = [Math.log(0.02), Math.log(20)] as const;
 /** lambda grid: 0 and 1e-3 .. 1e3 in quarter decades. */
 const LAMBDA_GRID = [0, ...Array.from({ length: 25 }, (_, i) => 10 ** (-3 + i / 4))];
 
@@ -102,6 +109,8 @@ const LAMBDA_GRID = [0, ...Array.from({ length: 25 }, (_, i) => 10 ** (-3 + i / 
  * @param labels - their classes [n].
  * @param k - classes K.
  * @param lambda0 - the mean-field factor before calibration (the "before" figures use it with T = 1).
+ * @param priorVariance - the variance far from the data (the ridge s), where the calibrated
+ *   divisor T sqrt(1 + lambda s) may not fall below the uncalibrated sqrt(1 + lambda0 s).
  * @returns the fitted lambda and T with NLL / ECE before and after.
  */
 export function fitCalibration(
@@ -110,8 +119,11 @@ export function fitCalibration(
   labels: ArrayLike<number>,
   k: number,
   lambda0: number,
+  priorVariance = 1,
 ): CalibrationFit {
-  const f = (lambda: number, logT: number) => nllOf(logits, variance, labels, k, lambda, Math.exp(logT));
+  const v0 = priorVariance;
+  const floor = (lambda: number, t: number) => Math.max(lambda, ((1 + Math.max(lambda0, 0) * v0) / (t * t) - 1) / v0);
+  const f = (lambda: number, logT: number) => nllOf(logits, variance, labels, k, floor(lambda, Math.exp(logT)), Math.exp(logT));
   const bestT = (lambda: number) => golden((x) => f(lambda, x), LOG_T[0], LOG_T[1]);
   let best = { lambda: LAMBDA_GRID[0], logT: 0, v: Infinity, i: 0 };
   LAMBDA_GRID.forEach((lambda, i) => {
@@ -130,6 +142,7 @@ export function fitCalibration(
       best = { lambda, logT: t.x, v: t.fx, i: best.i };
     }
   }
+  best.lambda = floor(best.lambda, Math.exp(best.logT));
   const nllBefore = f(lambda0, 0);
   const before = calibratedProbs(logits, variance, k, lambda0, 1);
   // Calibration must never make the held-out NLL worse than where it started.

@@ -32,16 +32,20 @@ export interface TrainingData {
   validation: Dataset | null;
   /** Two moons: the held-out test draw. */
   test: Dataset | null;
+  /** CSV / IDX: mean and std fitted on the training split and applied to both splits; moons: null. */
   standardization: Standardization | null;
+  /** Class names, indexed by the class indices of the data sets' `y`. */
   classes: string[];
+  /** Name of each input feature, in column order. */
   featureNames: string[];
 }
 
-/** Where the data comes from. */
+/** Where the data comes from: the built-in two moons, a CSV file, or IDX images + labels. */
 export type DataFormat = 'moons' | 'csv' | 'idx';
 
 /** The data as loaded, before any split. */
 export interface LoadedData {
+  /** How `--data` was read. */
   format: DataFormat;
   /** Every labelled row (moons: the training draw). */
   dataset: Dataset;
@@ -57,12 +61,22 @@ export interface DataSummary {
   data: string;
   /** `--labels` (IDX), else null. */
   labels: string | null;
+  /** How `--data` was read. */
   format: DataFormat;
+  /** Labelled rows loaded, before any split (moons: the training draw). */
   rows: number;
+  /** Input features per row. */
   features: number;
   /** Every class with its number of rows, in class-index order. */
-  classes: { name: string; count: number }[];
+  classes: {
+    /** Class name (the label as written in the file; "0", "1" for moons). */
+    name: string;
+    /** Rows of this class in the loaded data. */
+    count: number;
+  }[];
+  /** Rows the network would train on. */
   trainRows: number;
+  /** Rows held out by `--validation-split` (0 for moons or a split of 0). */
   validationRows: number;
   /** Two moons: rows of the held-out test draw; else 0. */
   testRows: number;
@@ -75,7 +89,11 @@ export interface DataSummary {
 /** The seed of the two-moons data (independent of the training seed). */
 export const MOONS_DATA_SEED = MOONS_DEFAULTS.seed;
 
-/** How `--data` is read: "moons", IDX by extension (.idx, -ubyte, each optionally .gz), else CSV. */
+/**
+ * How `--data` is read: "moons", IDX by extension (.idx, -ubyte, each optionally .gz), else CSV.
+ * @param data - the `--data` value: "moons" or a file path.
+ * @returns the format; the file itself is not looked at.
+ */
 export function dataFormat(data: string): DataFormat {
   if (data === 'moons') return 'moons';
   return isIdxPath(data) ? 'idx' : 'csv';
@@ -84,6 +102,13 @@ export function dataFormat(data: string): DataFormat {
 /**
  * Load the data named by the options (streaming files) and check it has at least 2 classes.
  * `onProgress` sees the bytes of the file read so far.
+ * @param opts - resolved options; uses `data`, `labels` (IDX) and `labelColumn` (CSV).
+ * @param onProgress - called as a file is read with the bytes read and the file's size (for IDX,
+ *   the images file, compressed bytes); never called for moons. Default: nothing is reported.
+ * @returns every labelled row (moons: the training draw, plus the test draw), not yet split or
+ *   standardised, with the wall time of loading.
+ * @throws SngpError if IDX images come without `--labels`, the data has a single class, or the
+ *   file cannot be read as CSV / IDX (see `readCsvFile` and `loadIdxDataset` of `@sngp/core/node`).
  */
 export async function loadData(
   opts: ResolvedOptions,
@@ -114,8 +139,22 @@ export async function loadData(
   return { format, dataset: ds, test: null, seconds: seconds() };
 }
 
-/** Train / validation row counts the options give (moons: no validation split). */
-export function splitRows(opts: ResolvedOptions, loaded: LoadedData): { train: number; validation: number } {
+/**
+ * Train / validation row counts the options give (moons: no validation split).
+ * @param opts - resolved options; uses `validationSplit`.
+ * @param loaded - the loaded data (its format and row count).
+ * @returns the row counts of the two splits; `validation` is 0 for moons or a split of 0.
+ * @throws SngpError if `validationSplit` > 0 would leave either split empty.
+ */
+export function splitRows(
+  opts: ResolvedOptions,
+  loaded: LoadedData,
+): {
+  /** Rows the network trains on. */
+  train: number;
+  /** Rows held out for validation. */
+  validation: number;
+} {
   const n = loaded.dataset.n;
   if (loaded.format === 'moons' || opts.validationSplit === 0) return { train: n, validation: 0 };
   const s = splitSizes(n, opts.validationSplit);
@@ -126,7 +165,18 @@ export function splitRows(opts: ResolvedOptions, loaded: LoadedData): { train: n
   return s;
 }
 
-/** Split (when asked) and standardise loaded data for training. */
+/**
+ * Split (when asked) and standardise loaded data for training. CSV / IDX features are
+ * standardised in place (`loaded.dataset.x` changes when there is no split); moons data is used
+ * as is.
+ * @param opts - resolved options; uses `validationSplit`.
+ * @param loaded - the data from {@link loadData}.
+ * @param splitRng - shuffles the rows before the split (seeded, so a seed gives the same split).
+ * @returns the training split and, for CSV / IDX with a split, the validation split, both
+ *   standardised with the training split's statistics; for moons, the test draw.
+ * @throws SngpError if the split would leave either part empty, or a copy of the rows for the split
+ *   does not fit in memory.
+ */
 export function prepareTrainingData(opts: ResolvedOptions, loaded: LoadedData, splitRng: Rng): TrainingData {
   const ds = loaded.dataset;
   const classes = [...ds.classes];
@@ -151,7 +201,13 @@ export function prepareTrainingData(opts: ResolvedOptions, loaded: LoadedData, s
   };
 }
 
-/** Load, split and standardise the training data (see `loadData`, `prepareTrainingData`). */
+/**
+ * Load, split and standardise the training data (see {@link loadData}, {@link prepareTrainingData}).
+ * @param opts - resolved options (data source, label column, validation split).
+ * @param splitRng - shuffles the rows before the split.
+ * @returns the data a run trains and evaluates on.
+ * @throws SngpError for anything {@link loadData} or {@link prepareTrainingData} rejects.
+ */
 export async function loadTrainingData(opts: ResolvedOptions, splitRng: Rng): Promise<TrainingData> {
   return prepareTrainingData(opts, await loadData(opts), splitRng);
 }
@@ -164,12 +220,25 @@ function checkBatchSize(opts: ResolvedOptions, trainRows: number, validationRows
     );
 }
 
-/** Checks that need the data: run before any training. */
+/**
+ * Checks that need the data: run before any training.
+ * @param opts - resolved options; uses `batchSize`.
+ * @param data - the prepared training data.
+ * @throws SngpError if `batchSize` is larger than the training split.
+ */
 export function validateAgainstData(opts: ResolvedOptions, data: TrainingData): void {
   checkBatchSize(opts, data.train.n, data.validation?.n ?? 0);
 }
 
-/** Summary of loaded data under the options (split sizes, class counts, memory), validated like a run. */
+/**
+ * Summary of loaded data under the options (split sizes, class counts, memory), validated like a
+ * run (split sizes, batch size) but without copying or standardising anything.
+ * @param opts - resolved options (data, labels, validation split, batch size).
+ * @param loaded - the data from {@link loadData}; must be labelled.
+ * @returns what `--dry-run` reports.
+ * @throws SngpError if the split would leave either part empty, or `batchSize` exceeds the
+ *   training rows.
+ */
 export function summarizeData(opts: ResolvedOptions, loaded: LoadedData): DataSummary {
   const ds = loaded.dataset;
   const { train, validation } = splitRows(opts, loaded);
@@ -192,7 +261,11 @@ export function summarizeData(opts: ResolvedOptions, loaded: LoadedData): DataSu
 
 const int = (v: number): string => v.toLocaleString('en-US');
 
-/** The summary as a few aligned lines for a terminal (at most 12 classes listed). */
+/**
+ * The summary as a few aligned lines for a terminal (at most 12 classes listed).
+ * @param s - a summary, e.g. `DryRunSummary.data` from {@link dryRun}.
+ * @returns five lines (data, rows, classes, split, memory) joined by newlines, no trailing newline.
+ */
 export function formatDataSummary(s: DataSummary): string {
   const pct = (c: number): string => `${((100 * c) / s.rows).toFixed(1)}%`;
   const shown = s.classes.slice(0, 12).map((c) => `${c.name} ${int(c.count)} (${pct(c.count)})`);

@@ -2,57 +2,60 @@
  * Deep ensemble: `ensembleSize` independently initialised deterministic networks trained in one
  * optimizer step. The loss is the sum of the members' losses, so each member's gradient (and its
  * Adam state, which is per element) is exactly what training it alone would give; each member gets
- * its own batch stream (own shuffling). Members run as separate 2-D matMuls: on the wasm backend a
- * batched [M, ...] matMul is ~10x slower than M plain ones.
+ * its own batch stream (own shuffling) and its own dropout masks. The members' weights are stacked
+ * per layer (see `stacked-net.ts` for why and how that is fast on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { HyperParameters, NamedTensor, Rng } from '@sngp/core';
-import { DeterministicClassifier } from './deterministic.js';
-import { type Batch, type StepResult, type TrainableModel, mapChunks } from './model.js';
+import { dropoutMasks } from './dropout.js';
+import { type Batch, type StepResult, type TrainableModel } from './model.js';
+import { StackedResidualNets } from './stacked-net.js';
 
 export class DeepEnsemble implements TrainableModel {
   readonly method = 'ensemble' as const;
-  readonly memberModels: DeterministicClassifier[];
+  readonly nets: StackedResidualNets;
 
   constructor(
     readonly hp: HyperParameters,
     rng: Rng,
   ) {
-    this.memberModels = Array.from({ length: hp.ensembleSize }, () => new DeterministicClassifier('deterministic', hp, rng.fork()));
+    const { ensembleSize: members, inputDim, hiddenDim, numLayers, numClasses } = hp;
+    this.nets = new StackedResidualNets({ members, inputDim, hiddenDim, numLayers, numClasses }, rng);
   }
 
   get members(): number {
-    return this.memberModels.length;
+    return this.hp.ensembleSize;
   }
 
   get trainable(): tf.Variable[] {
-    return this.memberModels.flatMap((m) => m.trainable);
+    return this.nets.trainable;
   }
 
   beforeStep(): void {}
 
   loss(batches: Batch[], dropoutRng: Rng): StepResult {
-    const results = this.memberModels.map((m, i) => m.batchLoss(batches[i], dropoutRng));
-    const accuracy = tf.keep(tf.div(tf.addN(results.map((r) => r.accuracy)), results.length) as tf.Scalar);
-    tf.dispose(results.map((r) => r.accuracy));
-    return { loss: tf.addN(results.map((r) => r.loss)), accuracy };
+    const { numLayers, hiddenDim, dropoutRate } = this.hp;
+    // Member by member, in the order separate deterministic models would draw them.
+    const masks = batches.map((b) => dropoutMasks(dropoutRng, numLayers, b.x.shape[0], hiddenDim, dropoutRate));
+    try {
+      return this.nets.step(batches, masks, 1 / (1 - dropoutRate));
+    } finally {
+      for (const m of masks) if (m) tf.dispose(m);
+    }
   }
 
-  /** Mean of the members' softmax probabilities. */
+  /** Mean of the members' softmax probabilities (dropout off). */
   predictProbs(x: Float32Array, n: number): Float32Array {
-    const { inputDim: d, numClasses: k } = this.hp;
-    return mapChunks(x, n, d, k, (xc) =>
-      tf.div(tf.addN(this.memberModels.map((m) => tf.softmax(m.logits(xc, null)))), this.members),
-    );
+    return this.nets.predictProbs(x, n);
   }
 
   finalize(): void {}
 
   tensors(): Record<string, NamedTensor> {
-    return Object.assign({}, ...this.memberModels.map((m, i) => m.tensors(`members.${i}.`)));
+    return this.nets.tensors();
   }
 
   dispose(): void {
-    for (const m of this.memberModels) m.dispose();
+    this.nets.dispose();
   }
 }

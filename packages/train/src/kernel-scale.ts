@@ -14,11 +14,21 @@
 export const AUTO_SCALE_ROWS = 1000;
 
 /**
- * ell = median distance / MEDIAN_DIVISOR. Measured at initialisation (width 128, depth 6): two
- * moons' median distance is ~1.4 (scale stays 1); the 64-feature digits table's is ~10, and
- * length-scales of 3-5 learned there (ell ~ 4 at divisor 2.5). See packages/train/README.md.
+ * ell = median distance / MEDIAN_DIVISOR. Measured at initialisation (width 128, depth 6, no
+ * layer-norm): two moons' median distance is 7.1-8.0 over seeds 0-3, where the tutorial's ell = 1
+ * works, so the divisor must exceed ~8 for moons to keep scale 1; the 5-class digits table's is
+ * ~29.6 (ell ~ 3, scale ~ 9 at divisor 10), where scale 1 stays at chance and scales 9-16 learn.
+ * See packages/train/README.md.
  */
-export const MEDIAN_DIVISOR = 2.5;
+export const MEDIAN_DIVISOR = 10;
+
+/**
+ * The divisor after layer-normalisation (--gp-normalize-input): every row then has norm ~sqrt(H),
+ * pairwise distances are ~sqrt(2H) whatever the data, and the length-scale that learned on digits
+ * was ~sqrt(H) (divisor 10 gave scale ~1.3 there and stayed at chance). Moons' scale-1 constraint
+ * does not apply: layer-norm is not the tutorial's model.
+ */
+export const MEDIAN_DIVISOR_NORMALIZED = 1;
 
 /** What the auto rule measured and chose. */
 export interface AutoKernelScale {
@@ -56,9 +66,10 @@ export function sampleRows(n: number, max = AUTO_SCALE_ROWS): Int32Array {
  * @param u - row-major GP inputs before the kernel scale.
  * @param n - rows (>= 2 for a distance; fewer gives scale 1).
  * @param h - width.
+ * @param divisor - ell = median / divisor ({@link MEDIAN_DIVISOR}, or {@link MEDIAN_DIVISOR_NORMALIZED} after layer-norm).
  * @returns the scale max(1, (median / MEDIAN_DIVISOR)^2) and what it was computed from.
  */
-export function autoKernelScale(u: ArrayLike<number>, n: number, h: number): AutoKernelScale {
+export function autoKernelScale(u: ArrayLike<number>, n: number, h: number, divisor = MEDIAN_DIVISOR): AutoKernelScale {
   if (n < 2) return { scale: 1, medianDistance: 0, rows: n };
   const d = new Float64Array((n * (n - 1)) / 2);
   let p = 0;
@@ -72,6 +83,6 @@ export function autoKernelScale(u: ArrayLike<number>, n: number, h: number): Aut
       d[p++] = Math.sqrt(s);
     }
   const medianDistance = median(d);
-  const ell = medianDistance / MEDIAN_DIVISOR;
+  const ell = medianDistance / divisor;
   return { scale: Math.max(1, ell * ell), medianDistance, rows: n };
 }

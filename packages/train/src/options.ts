@@ -4,92 +4,186 @@
  */
 import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, isIdxPath, parseMethod } from '@sngp/core';
 
+/**
+ * Options of one training run: the `sngp-train` flags as an object (camelCase of the flag name).
+ * Every field is optional; an absent field takes the default of {@link DEFAULT_TRAIN_OPTIONS}
+ * (the TensorFlow SNGP tutorial's values). Checked by {@link resolveOptions} before anything runs.
+ */
 export interface TrainOptions {
-  /** sngp | deterministic | mc-dropout | ensemble (default sngp). */
+  /** `--method`: sngp | deterministic | mc-dropout | ensemble (default sngp). */
   method?: string;
-  /** 'moons' (default), the path of IDX images (.idx, -ubyte, optionally .gz) or of a CSV file. */
+  /**
+   * `--data`: "moons" (default: the built-in two-moons sets), the path of IDX images (.idx, -ubyte,
+   * optionally .gz; needs `labels`) or of a CSV file (header row, numeric features, a label column).
+   */
   data?: string;
-  /** IDX only: the labels file that goes with the `data` images. */
+  /** `--labels`: IDX only, the labels file that goes with the `data` images (required for IDX). */
   labels?: string;
-  /** CSV label column (default: the last column). */
+  /** `--label-column`: CSV only, the name of the label column (default: the last column). */
   labelColumn?: string;
-  /** Load and validate the data and options, summarise them, and stop before training. */
+  /**
+   * `--dry-run`: load and validate the data and options, summarise them, and stop before training
+   * (default false). Pass such options to `dryRun()`; {@link trainModel} refuses them.
+   */
   dryRun?: boolean;
-  /** CSV and IDX data only: fraction held out for validation (default 0.2; 0 = none). */
+  /**
+   * `--validation-split`: CSV and IDX data only, the fraction of rows held out for validation and
+   * calibration, in [0, 1) (default 0.2; 0 = none). Ignored for moons, which has its own draws.
+   */
   validationSplit?: number;
+  /** `--epochs`: passes over the training split, a positive integer (default 100). */
   epochs?: number;
+  /** `--batch-size`: rows per mini-batch, a positive integer no larger than the training split (default 128). */
   batchSize?: number;
+  /** `--learning-rate`: Adam's learning rate, > 0 (default 1e-4). */
   learningRate?: number;
+  /**
+   * `--seed`: seed of every random draw of the run (initialisation, split, shuffles, dropout,
+   * evaluation), an integer with |seed| <= 2^32 (default 0). The two-moons data has its own fixed seed.
+   */
   seed?: number;
-  /** Checkpoint directory; when absent nothing is written. */
+  /** `--out`: checkpoint directory to write atomically at the end; when absent nothing is written. */
   out?: string;
-  /** Replace an existing `out` even if it is not a checkpoint directory (never /, home, cwd or the data). */
+  /**
+   * `--force`: replace an existing `out` even if it is not a checkpoint directory (never /, home,
+   * cwd or the data) (default false).
+   */
   force?: boolean;
+  /** `--depth`: residual blocks L of the network, a non-negative integer (default 6). */
   depth?: number;
+  /** `--width`: hidden width H of the residual body, a positive integer (default 128). */
   width?: number;
+  /** `--dropout`: dropout rate after each residual block, in [0, 1) (default 0.1; MC dropout keeps it at inference). */
   dropout?: number;
+  /** `--spec-norm-bound`: SNGP, the spectral-norm bound c on each hidden kernel, > 0 (default 0.9). */
   specNormBound?: number;
+  /** `--random-features`: SNGP, random Fourier features M of the GP output layer, a positive integer (default 1024). */
   randomFeatures?: number;
+  /** `--ridge`: SNGP, the ridge s of the Laplace precision P = s I + Phi^T Phi, > 0 (default 1). */
   ridge?: number;
+  /** `--ensemble-size`: ensemble, the number of members, a positive integer (default 10). */
   ensembleSize?: number;
+  /** `--mc-samples`: MC dropout, the samples T recorded for inference, a positive integer (default 10). */
   mcSamples?: number;
+  /**
+   * `--mean-field-factor`: SNGP, the mean-field factor lambda recorded for inference, any finite
+   * number (default pi / 8; < 0 means plain softmax). Calibration, when on, fits its own.
+   */
   meanFieldFactor?: number;
-  /** SNGP: layer-normalise the hidden features before the random features (default false). */
+  /**
+   * `--gp-normalize-input`: SNGP, layer-normalise the hidden features (trainable gamma / beta)
+   * before the random features (default false).
+   */
   gpNormalizeInput?: boolean;
   /**
-   * SNGP: kernel scale s (> 0; the GP input is multiplied by 1 / sqrt(s)), or 'auto' (default):
-   * chosen from the training data at initialisation (see kernel-scale.ts).
+   * `--gp-kernel-scale`: SNGP, the kernel scale s (> 0; the GP input is multiplied by 1 / sqrt(s)),
+   * or 'auto' (default): chosen from the training data at initialisation (see `autoKernelScale`).
    */
   gpKernelScale?: number | 'auto';
-  /** SNGP: fit the mean-field factor and temperature on held-out data after training (default true). */
+  /**
+   * `--no-calibrate` sets it false: SNGP, fit the mean-field factor and temperature on held-out
+   * data after training (default true; nothing is fitted when no rows are held out).
+   */
   calibrate?: boolean;
 }
 
+/**
+ * {@link TrainOptions} after {@link resolveOptions}: every default filled in, every value checked,
+ * the method typed. Options that may be absent (`labels`, `labelColumn`, `out`) are null when so.
+ * `force` is not carried: it is passed on where the checkpoint is written.
+ */
 export interface ResolvedOptions {
+  /** The method to train. */
   method: Method;
+  /** "moons" or the path of the CSV or IDX images file. */
   data: string;
+  /** IDX: the labels file; null for moons and CSV. */
   labels: string | null;
+  /** CSV: the label column's name; null for the last column (and for moons and IDX). */
   labelColumn: string | null;
+  /** Stop after loading and validating the data (see `dryRun()`). */
   dryRun: boolean;
+  /** CSV / IDX: fraction of rows held out for validation, in [0, 1). */
   validationSplit: number;
+  /** Training epochs (a positive integer). */
   epochs: number;
+  /** Rows per mini-batch (a positive integer). */
   batchSize: number;
+  /** Adam learning rate (> 0). */
   learningRate: number;
+  /** Seed of every random draw of the run (an integer). */
   seed: number;
+  /** Checkpoint directory to write, or null to write nothing. */
   out: string | null;
+  /** Residual blocks L (a non-negative integer); `hyperParameters.numLayers` of the checkpoint. */
   depth: number;
+  /** Hidden width H (a positive integer); `hyperParameters.hiddenDim`. */
   width: number;
+  /** Dropout rate in [0, 1); `hyperParameters.dropoutRate`. */
   dropout: number;
+  /** SNGP: spectral-norm bound c (> 0); `hyperParameters.specNormBound`. */
   specNormBound: number;
+  /** SNGP: random features M (a positive integer); `hyperParameters.numRandomFeatures`. */
   randomFeatures: number;
+  /** SNGP: ridge s of the Laplace precision (> 0); `hyperParameters.ridge`. */
   ridge: number;
+  /** Ensemble: members (a positive integer); `hyperParameters.ensembleSize`. */
   ensembleSize: number;
+  /** MC dropout: samples T at inference (a positive integer); `hyperParameters.mcSamples`. */
   mcSamples: number;
+  /** SNGP: mean-field factor lambda recorded for inference; `hyperParameters.meanFieldFactor`. */
   meanFieldFactor: number;
+  /** SNGP: layer-normalise the GP input; `hyperParameters.gpNormalizeInput`. */
   gpNormalizeInput: boolean;
+  /** SNGP: kernel scale s (> 0), or 'auto' to choose it from the training data at initialisation. */
   gpKernelScale: number | 'auto';
+  /** SNGP: fit the mean-field factor and temperature on held-out data after training. */
   calibrate: boolean;
 }
 
+/**
+ * The default of every {@link TrainOptions} field that has one (the TensorFlow SNGP tutorial's
+ * values; the model knobs come from `DEFAULT_HYPER_PARAMETERS` of `@sngp/core`). Fields without a
+ * default here (`labels`, `labelColumn`, `out`, `force`, `dryRun`) are absent / off by default.
+ */
 export const DEFAULT_TRAIN_OPTIONS = {
+  /** SNGP. */
   method: 'sngp' as Method,
+  /** The built-in two-moons sets. */
   data: 'moons',
+  /** CSV / IDX: 20 % of the rows held out for validation. */
   validationSplit: 0.2,
+  /** 100 epochs. */
   epochs: 100,
+  /** 128 rows per mini-batch. */
   batchSize: 128,
+  /** Adam learning rate 1e-4. */
   learningRate: 1e-4,
+  /** Seed 0. */
   seed: 0,
+  /** 6 residual blocks. */
   depth: DEFAULT_HYPER_PARAMETERS.numLayers,
+  /** Hidden width 128. */
   width: DEFAULT_HYPER_PARAMETERS.hiddenDim,
+  /** Dropout rate 0.1. */
   dropout: DEFAULT_HYPER_PARAMETERS.dropoutRate,
+  /** Spectral-norm bound 0.9. */
   specNormBound: DEFAULT_HYPER_PARAMETERS.specNormBound,
+  /** 1024 random features. */
   randomFeatures: DEFAULT_HYPER_PARAMETERS.numRandomFeatures,
+  /** Ridge 1. */
   ridge: DEFAULT_HYPER_PARAMETERS.ridge,
+  /** 10 ensemble members. */
   ensembleSize: DEFAULT_HYPER_PARAMETERS.ensembleSize,
+  /** 10 MC dropout samples. */
   mcSamples: DEFAULT_HYPER_PARAMETERS.mcSamples,
+  /** Mean-field factor pi / 8. */
   meanFieldFactor: DEFAULT_HYPER_PARAMETERS.meanFieldFactor,
+  /** No layer-normalisation of the GP input. */
   gpNormalizeInput: false,
+  /** Kernel scale chosen from the training data. */
   gpKernelScale: 'auto' as const,
+  /** Calibrate SNGP on held-out data after training. */
   calibrate: true,
 };
 
@@ -108,6 +202,17 @@ function num(name: string, value: number | undefined, fallback: number, ok: Chec
   return v;
 }
 
+/**
+ * Fill in the defaults of {@link DEFAULT_TRAIN_OPTIONS} and check every option, before any data is
+ * read: numbers must be finite and in range, and the data options must fit the data source.
+ * Checks that need the data (e.g. `batchSize` against the training rows) come later.
+ * @param o - the options as given (e.g. by the CLI); not modified.
+ * @returns the complete, checked options.
+ * @throws SngpError naming the CLI flag, if `method` is unknown; `data` is empty; `labelColumn` is
+ *   given for moons or IDX data; `labels` is given for anything but IDX data, or missing for IDX
+ *   data; or a number is out of range (e.g. `--epochs` not a positive integer, `--validation-split`
+ *   or `--dropout` outside [0, 1), `--gp-kernel-scale` neither > 0 nor "auto").
+ */
 export function resolveOptions(o: TrainOptions): ResolvedOptions {
   const D = DEFAULT_TRAIN_OPTIONS;
   const method = parseMethod(o.method ?? D.method);

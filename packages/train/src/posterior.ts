@@ -12,21 +12,36 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Accumulates the lower triangle of Phi^T Phi in float64; `result()` adds the ridge and mirrors it. */
+/**
+ * Accumulates the lower triangle of Phi^T Phi in float64; `result()` adds the ridge and mirrors it.
+ * Memory: one float64 [M, M] (8 MB for M = 1024). The reference for {@link precisionPass}, and
+ * its float64 sink.
+ */
 export class PrecisionAccumulator {
   /** Row-major [M, M]; only entries (a, b) with a >= b are accumulated until `result()`. */
   private readonly p: Float64Array;
   /** Rows accumulated so far. */
   rows = 0;
 
+  /**
+   * An empty accumulator (no rows).
+   * @param numFeatures - random features M; the precision is [M, M].
+   * @param ridge - the prior precision s added to the diagonal by `result()` (SNGP default 1).
+   */
   constructor(
+    /** Random features M: the precision is [M, M]. */
     readonly numFeatures: number,
+    /** Prior precision s on the diagonal of the result (ridge * I + Phi^T Phi). */
     readonly ridge: number,
   ) {
     this.p = new Float64Array(numFeatures * numFeatures);
   }
 
-  /** Add a batch of features `phi`, row-major [n, M], products in float64 (plain JS; small data). */
+  /**
+   * Add a batch of features, products in float64 (plain JS, O(n M^2): for tests and small data).
+   * @param phi - random features of the batch, row-major [n, M] (at least `n * M` values).
+   * @param n - rows in the batch; added to `rows`.
+   */
   add(phi: ArrayLike<number>, n: number): void {
     const m = this.numFeatures;
     const p = this.p;
@@ -45,7 +60,13 @@ export class PrecisionAccumulator {
 
   /**
    * Add a block of Phi^T Phi computed elsewhere: `block` is row-major [rows, cols] holding entries
-   * (row0 + r, col0 + c); those above the diagonal are ignored (the lower triangle is kept).
+   * (row0 + r, col0 + c); those above the diagonal are ignored (the lower triangle is kept). Does
+   * not change `rows`: the caller counts the data rows the block came from.
+   * @param block - the block's values, row-major [rows, cols].
+   * @param row0 - index in [0, M) of the block's first row in the [M, M] matrix.
+   * @param col0 - index in [0, M) of the block's first column.
+   * @param rows - rows of the block; `row0 + rows <= M`.
+   * @param cols - columns of the block; `col0 + cols <= M`.
    */
   addBlock(block: ArrayLike<number>, row0: number, col0: number, rows: number, cols: number): void {
     const m = this.numFeatures;
@@ -59,7 +80,10 @@ export class PrecisionAccumulator {
     }
   }
 
-  /** ridge * I + Phi^T Phi, exactly symmetric, float64. */
+  /**
+   * The precision so far. The accumulator is unchanged, so more rows may be added afterwards.
+   * @returns ridge * I + Phi^T Phi, row-major [M, M], float64, exactly symmetric.
+   */
   result(): Float64Array {
     const m = this.numFeatures;
     const out = new Float64Array(m * m);
@@ -81,12 +105,21 @@ export interface PrecisionPassOptions {
   chunkRows?: number;
   /** Columns per block of the block-triangular product (default 128). */
   blockCols?: number;
-  /** Called after each chunk with the rows done so far and the total. */
+  /**
+   * Called after each chunk. Default: nothing is reported.
+   * @param rowsDone - rows processed so far.
+   * @param rowsTotal - rows of the whole pass (`n`).
+   */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
   /**
    * Called with each chunk's features on the backend, as column blocks Phi[:, j*blockCols ...]
    * ([rows, <= blockCols] each), inside a tidy: e.g. to get predictions of the same rows for the
-   * cost of a small product.
+   * cost of a small product. The tensors are disposed after the call; keep nothing of them.
+   * @param phiBlocks - the chunk's features as column blocks, block j being [rows, <= blockCols]
+   *   (columns j * blockCols ...), float32.
+   * @param blockCols - columns per block (the last one may have fewer).
+   * @param rowStart - index in [0, n) of the chunk's first row in `x`.
+   * @param rows - rows in the chunk.
    */
   onFeatures?: (phiBlocks: tf.Tensor2D[], blockCols: number, rowStart: number, rows: number) => void;
 }
@@ -131,7 +164,19 @@ function layoutFeatures(
  * of the rows (on the backend), f applied element-wise in JS (`phi`). Per chunk: z on the backend,
  * Phi laid out in JS, the lower block-triangle of Phi^T Phi as float32 matMuls on the backend
  * (plain matMuls of uploaded blocks: no transpose flags, no backend slices, both slow on wasm),
- * summed in float64.
+ * summed in float64. Needs an initialised tfjs backend (`initBackend`).
+ * @param preActivation - maps a chunk of rows [rows, d] to the random-feature pre-activations
+ *   z [rows, M] on the backend (SNGP: the GP input of the network's hidden features, times W_rf,
+ *   plus b_rf); called inside a tidy.
+ * @param phi - the element-wise feature map f, z -> phi (SNGP: sqrt(2 / M) * cos(z)).
+ * @param x - the rows, row-major [n, d], float32 (e.g. the standardised training split).
+ * @param n - rows N.
+ * @param d - input features per row.
+ * @param numFeatures - random features M (columns of `preActivation`'s output).
+ * @param ridge - prior precision s added to the diagonal (SNGP default 1).
+ * @param opts - chunk rows (default {@link PRECISION_CHUNK_ROWS}), block columns (default 128),
+ *   and the `onProgress` / `onFeatures` callbacks.
+ * @returns ridge * I + Phi^T Phi, row-major [M, M], float64, exactly symmetric.
  */
 export function precisionPass(
   preActivation: (x: tf.Tensor2D) => tf.Tensor2D,

@@ -7,16 +7,32 @@ import type { EpochStats } from './trainer.js';
 
 /** What the CLI reports during training. */
 export interface Progress {
+  /**
+   * Report a finished epoch.
+   * @param s - the epoch's number, loss, accuracy and ms per step.
+   */
   epoch(s: EpochStats): void;
-  /** SNGP's precision pass after the last epoch: rows done of the total. */
+  /**
+   * SNGP's precision pass after the last epoch: rows done of the total. The first call ends the
+   * epoch bar.
+   * @param rowsDone - training rows processed so far.
+   * @param rowsTotal - training rows of the whole pass.
+   */
   posterior(rowsDone: number, rowsTotal: number): void;
+  /** End the display (stops the bar on a terminal; nothing otherwise). Call once, at the end. */
   stop(): void;
 }
 
 /** Seconds between two plain-text precision-pass lines when stderr is not a terminal. */
 const LINE_EVERY_S = 10;
 
-/** Epoch progress (then the precision pass) on `stream`: a bar on a terminal, else plain lines. */
+/**
+ * Epoch progress (then the precision pass) on `stream`: a bar on a terminal, else plain lines
+ * (one per epoch; a precision-pass line at most every 10 s, and at the end).
+ * @param total - epochs of the run.
+ * @param stream - where to write; default `process.stderr`. A bar when `stream.isTTY`.
+ * @returns the reporter; call its `stop()` when training ends.
+ */
 export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -63,7 +79,13 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
 
 /** Progress of reading a data file, for `TrainHooks.onLoad`. */
 export interface LoadProgress {
+  /**
+   * Report the bytes read so far.
+   * @param bytesRead - bytes of the file read so far.
+   * @param bytesTotal - the file's size in bytes.
+   */
   update(bytesRead: number, bytesTotal: number): void;
+  /** End the display (stops a bar if one was shown). Call once loading is done or has failed. */
   stop(): void;
 }
 
@@ -73,6 +95,9 @@ const BAR_MIN_BYTES = 32 * 2 ** 20;
 /**
  * Loading progress on stderr: a bar on a terminal (files of 32 MB and more), else a line every 10 s
  * (so small files print nothing).
+ * @param file - the file's path, shown in the bar or line.
+ * @param stream - where to write; default `process.stderr`. A bar when `stream.isTTY`.
+ * @returns the reporter, to pass its `update` as `TrainHooks.onLoad`.
  */
 export function createLoadProgress(file: string, stream: NodeJS.WriteStream = process.stderr): LoadProgress {
   const started = performance.now() / 1000;

@@ -15,7 +15,7 @@ import {
   varianceFromCholesky,
 } from '@sngp/core';
 import { fitCalibration } from './calibration.js';
-import { autoKernelScale, sampleRows } from './kernel-scale.js';
+import { MEDIAN_DIVISOR, MEDIAN_DIVISOR_NORMALIZED, autoKernelScale, sampleRows } from './kernel-scale.js';
 import { TrainingHealthGuard, chanceAccuracy } from './training-health.js';
 import { type BackendName, type BackendPreference, initBackend } from './backend.js';
 import { buildCheckpoint, checkCheckpointOutput, hyperParameters, saveCheckpoint } from './checkpoint-writer.js';
@@ -28,39 +28,87 @@ import { rngStreams } from './rng-streams.js';
 import { SngpClassifier } from './sngp.js';
 import { type EpochStats, trainLoop } from './trainer.js';
 
+/**
+ * How a run is hosted, beside its {@link TrainOptions}: the backend, and callbacks for progress
+ * display (the `sngp-train` CLI draws its bars with them). Every field is optional; a callback
+ * that is absent is simply not called. Callbacks run synchronously inside the run: keep them cheap.
+ */
 export interface TrainHooks {
-  /** Backend to use (default auto: tfjs-node, else wasm, else cpu). */
+  /** Backend to use (default auto: tfjs-node, else wasm, else cpu; see {@link initBackend}). */
   backend?: BackendPreference;
-  /** Called while a data file is read: bytes so far and the file's size. */
+  /**
+   * Called while a data file is read (CSV, IDX), about once per MB; never for moons.
+   * @param bytesRead - bytes of the file read so far.
+   * @param bytesTotal - the file's size in bytes (on disk; compressed for .gz, the images file for IDX).
+   */
   onLoad?: (bytesRead: number, bytesTotal: number) => void;
-  /** Called once the data is validated and the backend is up, before the first step. */
+  /**
+   * Called once the data is loaded and validated, the backend is up and the model is built, before
+   * the first step.
+   * @param info - what the run is about to do.
+   */
   onStart?: (info: {
+    /** The backend now active. */
     backend: BackendName;
+    /** The method being trained. */
     method: Method;
+    /** Rows of the training split. */
     trainRows: number;
+    /** Optimizer steps per epoch: ceil(trainRows / batch size). */
     stepsPerEpoch: number;
+    /** Epochs to train. */
     epochs: number;
     /** SNGP: the GP input options in use (kernel scale as chosen by the auto rule, if auto). */
     gp?: GpSetup;
   }) => void;
-  /** A training-health warning (one line; e.g. SNGP stuck at chance), once per run. */
+  /**
+   * Called with a training-health warning (e.g. SNGP stuck at chance at epoch
+   * {@link HEALTH_CHECK_EPOCH}), at most once per run; the run goes on. Also in
+   * {@link TrainSummary.warnings}.
+   * @param line - the warning, one line, starting with "sngp-train: warning:".
+   */
   onWarning?: (line: string) => void;
+  /**
+   * Called after every epoch.
+   * @param stats - the epoch's number, loss, accuracy and speed.
+   */
   onEpoch?: (stats: EpochStats) => void;
-  /** SNGP: progress of the precision pass over the training data after the last epoch. */
+  /**
+   * SNGP: called during the precision pass over the training data after the last epoch, once per
+   * chunk of {@link PRECISION_CHUNK_ROWS} rows; never for other methods.
+   * @param rowsDone - training rows processed so far.
+   * @param rowsTotal - training rows in all.
+   */
   onPosterior?: (rowsDone: number, rowsTotal: number) => void;
 }
 
+/** What a finished run reports (the `sngp-train --json` output): what was trained, how fast, how well. */
 export interface TrainSummary {
+  /** The method trained. */
   method: Method;
+  /** The TensorFlow.js backend it ran on. */
   backend: BackendName;
+  /** The checkpoint directory written, or null when `out` was not given. */
   out: string | null;
+  /** Epochs trained. */
   epochs: number;
+  /** Optimizer steps in all (epochs x steps per epoch). */
   steps: number;
+  /** Rows of the training split. */
   trainRows: number;
+  /** Rows of the validation split (0 for moons or `validationSplit` 0). */
   validationRows: number;
+  /** Wall time of the training loop, seconds (loading, the posterior pass and evaluation excluded). */
   seconds: number;
+  /** Mean milliseconds per step, excluding the first epoch (warm-up) when there is more than one. */
   msPerStep: number;
+  /** Training speed in epochs per second, from `msPerStep`. */
   epochsPerSecond: number;
+  /**
+   * Metrics of the trained model, also stored in the checkpoint: `trainLoss` (mean loss of the last
+   * epoch, dropout on), `trainAccuracy`, and `validationAccuracy` (CSV / IDX with a split) or
+   * `testAccuracy` (moons), each evaluated after training with the method's predictive distribution.
+   */
   metrics: Record<string, number>;
   /** SNGP: the GP input options in use. */
   gp?: GpSetup;
@@ -92,7 +140,8 @@ function setUpGp(model: SngpClassifier, kernelScale: number | 'auto', train: Dat
     return { normalizeInput, kernelScale, auto: false };
   }
   const rows = subset(train, sampleRows(train.n));
-  const r = autoKernelScale(model.gpInputUnscaled(rows.x, rows.n), rows.n, model.hp.hiddenDim);
+  const divisor = normalizeInput ? MEDIAN_DIVISOR_NORMALIZED : MEDIAN_DIVISOR;
+  const r = autoKernelScale(model.gpInputUnscaled(rows.x, rows.n), rows.n, model.hp.hiddenDim, divisor);
   model.gp.kernelScale = r.scale;
   return { normalizeInput, kernelScale: r.scale, auto: true, medianDistance: r.medianDistance, rows: r.rows };
 }
@@ -108,10 +157,19 @@ function calibrate(model: SngpClassifier, data: TrainingData, opts: { data: stri
   const { logits, phi } = model.logitsAndFeatures(held.x, held.n);
   const { l } = precisionCholesky(model.precisionMatrix, m, ridge, 'SNGP precision');
   const variance = varianceFromCholesky(phi, held.n, l, m, ridge);
-  const fit = fitCalibration(logits, variance, held.y, k, meanFieldFactor);
+  const fit = fitCalibration(logits, variance, held.y, k, meanFieldFactor, ridge);
   return { ...fit, data: data.validation ? 'validation' : 'moons-validation', rows: held.n };
 }
 
+/**
+ * A freshly initialised, untrained model of a method (weights drawn from `rng`), as the trainer
+ * uses it. The caller owns its TensorFlow.js variables and must call its `dispose()`.
+ * @param method - the method: its class (SNGP, deterministic / MC dropout ResNet, deep ensemble).
+ * @param hp - the hyper-parameters (input and class counts included); SNGP's `gpKernelScale` is
+ *   set on the model afterwards by the run (auto scale), not read here.
+ * @param rng - draws the initial weights (and SNGP's random-feature projection).
+ * @returns the model, implementing the trainer's `TrainableModel` interface.
+ */
 export function createModel(method: Method, hp: HyperParameters, rng: Rng): TrainableModel {
   switch (method) {
     case 'deterministic':
@@ -131,11 +189,25 @@ function evalAccuracy(model: TrainableModel, ds: Dataset, k: number, rng: Rng): 
 /**
  * Train one model. All input is validated before training starts; the checkpoint (when `out` is
  * given) is written atomically at the end, so a failure never clobbers an existing one.
+ * @param options - the run's options (the CLI flags); defaults from {@link DEFAULT_TRAIN_OPTIONS}.
+ *   `dryRun` must not be set (use `dryRun()`).
+ * @param hooks - backend choice and progress callbacks (default: auto backend, no callbacks).
+ * @returns the checkpoint (also written to `out`, if given) and the run's summary.
+ * @throws SngpError if an option is invalid (see {@link resolveOptions}) or `dryRun` is set; `out`
+ *   is refused (a protected path, the data itself, something other than a checkpoint without
+ *   `force`, an unwritable parent); the data cannot be read or has a single class; the validation
+ *   split leaves a part empty; or `batchSize` exceeds the training rows.
+ * @throws Error if no TensorFlow.js backend can be initialised (an installation problem).
  */
 export async function trainModel(
   options: TrainOptions,
   hooks: TrainHooks = {},
-): Promise<{ checkpoint: Checkpoint; summary: TrainSummary }> {
+): Promise<{
+  /** The trained model's checkpoint: `checkpoint.json` config and named tensors. */
+  checkpoint: Checkpoint;
+  /** What was trained, how fast and how well. */
+  summary: TrainSummary;
+}> {
   const opts = resolveOptions(options);
   if (opts.dryRun) throw new SngpError('dryRun is set: call dryRun(options) for the data summary, or unset it to train');
   checkCheckpointOutput(opts, options.force); // before any data is loaded: a refused --out fails in a second
@@ -208,12 +280,15 @@ export async function trainModel(
 
 /** What `dryRun` reports: the data summary and what a run with these options would do. */
 export interface DryRunSummary {
+  /** Always true: tells a dry-run's `--json` output from a run's {@link TrainSummary}. */
   dryRun: true;
   /** The method a run would train. */
   method: Method;
   /** Rows, features, classes, split sizes, bytes in memory, load time. */
   data: DataSummary;
+  /** Epochs a run would train. */
   epochs: number;
+  /** Rows per mini-batch (checked against the training rows). */
   batchSize: number;
   /** Steps per epoch on the training split. */
   stepsPerEpoch: number;
@@ -226,6 +301,11 @@ export interface DryRunSummary {
 /**
  * Load and validate the data and options exactly as `trainModel` would, and stop before building
  * a model: nothing is trained and nothing is written.
+ * @param options - the options a run would use (`dryRun` may be set or not).
+ * @param hooks - `onLoad`, called as a data file is read (default: nothing reported).
+ * @returns the data summary and what a run would do.
+ * @throws SngpError as {@link trainModel} does for invalid options, a refused `out`, unreadable or
+ *   single-class data, an empty split or a too-large `batchSize`.
  */
 export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad'> = {}): Promise<DryRunSummary> {
   const opts = resolveOptions(options);

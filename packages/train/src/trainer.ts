@@ -6,14 +6,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, Rng } from '@sngp/core';
 import type { Batch, TrainableModel } from './model.js';
 
+/**
+ * Statistics of one finished training epoch, as passed to `TrainHooks.onEpoch` (progress bars,
+ * the training-health guard). Read back once per epoch, so they cost no extra sync per step.
+ */
 export interface EpochStats {
+  /** The epoch just finished, 1-based. */
   epoch: number;
+  /** Epochs of the run in all. */
   epochs: number;
   /** Mean training loss over the epoch's batches (dropout on). */
   loss: number;
   /** Running training accuracy over the epoch's batches (dropout on). */
   accuracy: number;
+  /** Optimizer steps in this epoch: ceil(training rows / batch size). */
   steps: number;
+  /** Wall time of this epoch divided by its steps, milliseconds (the first epoch includes warm-up). */
   msPerStep: number;
 }
 

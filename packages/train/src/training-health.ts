@@ -14,16 +14,20 @@ export const FLAT_LOSS = 0.01;
 
 /**
  * Watches epoch statistics and returns one warning line, once, when training accuracy stays
- * within {@link CHANCE_MARGIN} of chance and the loss moved less than {@link FLAT_LOSS} (relative)
- * since epoch 1.
+ * within `CHANCE_MARGIN` (0.05) of chance and the loss moved less than `FLAT_LOSS` (1 %, relative)
+ * since epoch 1, judged at epoch {@link HEALTH_CHECK_EPOCH}. `trainModel` runs one for SNGP and
+ * reports its warning through `TrainHooks.onWarning` and `TrainSummary.warnings`.
  */
 export class TrainingHealthGuard {
   private first: EpochStats | null = null;
   private decided = false;
 
   /**
-   * @param chance - the accuracy of a constant guess: max(1 / K, the majority class's share).
-   * @param epochs - epochs of the run.
+   * A guard for one run, before its first epoch.
+   * @param chance - the accuracy of a constant guess, in (0, 1]: max(1 / K, the majority class's
+   *   share); see {@link chanceAccuracy}.
+   * @param epochs - epochs of the run (kept for reference; the decision is at
+   *   {@link HEALTH_CHECK_EPOCH} whatever the length).
    */
   constructor(
     readonly chance: number,

@@ -1,0 +1,248 @@
+/**
+ * The low-rank posterior on real data (the main job's 100-epoch two-moons SNGP checkpoint): the
+ * default export's variance against the FULL float64 posterior on the grid, test and OOD sets, the
+ * proven bound for several tolerances, and graph parity of each op formulation (Cos or polynomial
+ * random features, full or low-rank head) with the float64 reference.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import {
+  type Checkpoint,
+  decodeModelCard,
+  lowRankFactor,
+  lowRankVariance,
+  posteriorSpectrum,
+  rankForTolerance,
+  truncationBound,
+  twoMoons,
+} from '@sngp/core';
+import { readCheckpoint } from '@sngp/core/node';
+import { loadModel } from '@sngp/runtime';
+import {
+  type BakedModel,
+  bakeCheckpoint,
+  decodeModel,
+  DEFAULT_VARIANCE_TOLERANCE,
+  encodeModel,
+  exportModel,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  referenceForward,
+  verifyModel,
+} from '../src/index.js';
+import { referenceFeatures } from '../src/reference.js';
+import { sngpGraph, type RandomFeatureOp } from '../src/graphs/sngp.js';
+import { PKG_DIR, randomCheckpoint } from './fixtures.js';
+
+const CHECKPOINT = resolve(PKG_DIR, '../../artifacts/checkpoints/sngp');
+
+/** The three point sets the acceptance names, as raw features. */
+const SETS = (() => {
+  const { grid, test, ood } = twoMoons(0);
+  return { grid, test, ood };
+})();
+
+let ckpt: Checkpoint;
+let full: BakedModel; // posterior 'full': the reference's Cholesky factor and the full covariance
+let exported: ReturnType<typeof exportModel>; // the default export
+const fullReference: Record<string, ReturnType<typeof referenceForward>> = {};
+/** The float64 reference (FULL posterior) of a set, computed once. */
+function reference(name: keyof typeof SETS): ReturnType<typeof referenceForward> {
+  return (fullReference[name] ??= referenceForward(full, SETS[name].x, SETS[name].n));
+}
+
+function maxRel(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i] - ref[i]) / Math.max(Math.abs(ref[i]), 1e-12));
+  return m;
+}
+
+function maxAbs(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i] - ref[i]));
+  return m;
+}
+
+async function runGraph(bytes: Uint8Array, x: Float32Array, n: number): Promise<{ logits: Float32Array; variance: Float32Array }> {
+  const s = await ort.InferenceSession.create(bytes);
+  try {
+    const out = await s.run({ features: new ort.Tensor('float32', x, [n, 2]) });
+    return { logits: out.logits.data as Float32Array, variance: out.variance.data as Float32Array };
+  } finally {
+    await s.release();
+  }
+}
+
+function graphBytes(baked: BakedModel, randomFeatures: RandomFeatureOp): Uint8Array {
+  return encodeModel({
+    irVersion: ONNX_IR_VERSION,
+    producerName: 'test',
+    producerVersion: '0',
+    metadataProps: [],
+    graph: sngpGraph(baked, { randomFeatures }),
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(CHECKPOINT)) throw new Error(`${CHECKPOINT} is missing: run \`npx turbo run train --filter=@sngp/pipeline\` first`);
+  ckpt = readCheckpoint(CHECKPOINT);
+  full = bakeCheckpoint(ckpt, { posterior: 'full' });
+  exported = exportModel(ckpt);
+}, 300_000);
+
+describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)', () => {
+  it('the default export is low-rank with a proven bound <= the default tolerance, recorded in the model card', () => {
+    const { report } = exported;
+    const post = report.posterior!;
+    const m = post.numRandomFeatures;
+    console.log(`default export: rank ${post.rank} of ${m}, proven ${post.relativeErrorBound.toExponential(2)} relative / ` +
+      `${post.absoluteErrorBound.toExponential(2)} absolute, measured ${post.measuredRelativeError.toExponential(2)} over ${post.measuredOver}`);
+    expect(post.kind).toBe('low-rank');
+    expect(post.requested).toBe('auto');
+    expect(post.rank).toBeLessThanOrEqual(m / 2);
+    expect(post.relativeErrorBound).toBeLessThanOrEqual(DEFAULT_VARIANCE_TOLERANCE);
+    expect(post.measuredRelativeError).toBeLessThanOrEqual(post.relativeErrorBound);
+    expect(post.measuredRelativeError).toBeGreaterThan(0);
+    expect(post.measuredOver).toMatch(/grid \(10000\) \+ test \(1000\) \+ OOD \(500\)/);
+    const props = Object.fromEntries(decodeModel(exported.bytes).metadataProps.map((p) => [p.key, p.value]));
+    expect(props['sngp.posterior']).toBe('low-rank');
+    expect(Number(props['sngp.posterior_rank'])).toBe(post.rank);
+    const card = decodeModelCard(props);
+    expect(card.posterior).toEqual({
+      kind: 'low-rank',
+      rank: post.rank,
+      relativeErrorBound: post.relativeErrorBound,
+      absoluteErrorBound: post.absoluteErrorBound,
+      measuredRelativeError: post.measuredRelativeError,
+    });
+    // The graph carries one [M, K + r] head instead of the [M, M] covariance.
+    const inits = decodeModel(exported.bytes).graph.initializer;
+    expect(inits.find((t) => t.name === 'gp.head_scaled')?.dims).toEqual([m, 2 + post.rank]);
+    expect(inits.some((t) => t.dims.length === 2 && t.dims[0] === m && t.dims[1] === m)).toBe(false);
+  });
+
+  it('its variance (onnxruntime, float32) is within 1e-3 relative of the FULL float64 posterior on the grid, test and OOD sets', async () => {
+    const model = await loadModel(exported.bytes, { device: 'cpu', strict: true });
+    try {
+      for (const [name, set] of Object.entries(SETS)) {
+        const out = await model.runGraph({ features: { data: set.x, dims: [set.n, 2] } });
+        const ref = reference(name as keyof typeof SETS);
+        const rel = maxRel(out.variance.data, ref.variance!);
+        const logits = maxAbs(out.logits.data, ref.logits);
+        console.log(`${name}: variance max relative error vs full ${rel.toExponential(2)}, logits ${logits.toExponential(2)}`);
+        expect(rel, name).toBeLessThanOrEqual(1e-3);
+        expect(logits, name).toBeLessThanOrEqual(1e-5);
+      }
+    } finally {
+      await model.dispose();
+    }
+  }, 300_000);
+
+  it('for several tolerances the float64 truncation error stays within the proven bound on every set', () => {
+    const gp = full.gp!;
+    const spectrum = posteriorSpectrum(ckpt.tensors['gp.precision'].data, gp.m, gp.ridge);
+    const phis = Object.fromEntries(
+      Object.entries(SETS).map(([name, set]) => [name, { phi: referenceFeatures(full, set.x, set.n), n: set.n, ref: reference(name as keyof typeof SETS).variance! }]),
+    );
+    let lastRank = 0;
+    for (const tol of [1e-1, 1e-2, 1e-3, DEFAULT_VARIANCE_TOLERANCE, 1e-4]) {
+      const rank = rankForTolerance(spectrum.shrinkage, tol)!;
+      const bound = truncationBound(spectrum.shrinkage, rank);
+      expect(bound.relative).toBeLessThanOrEqual(tol);
+      expect(rank).toBeGreaterThan(lastRank);
+      lastRank = rank;
+      const factor = lowRankFactor(spectrum, rank);
+      const line: string[] = [];
+      for (const [name, { phi, n, ref }] of Object.entries(phis)) {
+        const approx = lowRankVariance(phi, n, factor, gp.m, rank);
+        let worst = 0;
+        for (let i = 0; i < n; i++) {
+          const err = approx[i] - ref[i];
+          // Upwards up to float64 rounding (the reference is a triangular solve, ~1e-15 relative).
+          expect(err / ref[i], `${name} tol ${tol}`).toBeGreaterThan(-1e-9);
+          expect(err).toBeLessThanOrEqual(bound.perSquaredNorm * 2 + 1e-12);
+          worst = Math.max(worst, err / ref[i]);
+        }
+        expect(worst, `${name} tol ${tol}`).toBeLessThanOrEqual(bound.relative + 1e-9);
+        line.push(`${name} ${worst.toExponential(2)}`);
+      }
+      console.log(`tolerance ${tol}: rank ${rank}, proven ${bound.relative.toExponential(2)}, measured ${line.join(', ')}`);
+    }
+  }, 300_000);
+});
+
+describe('graph parity of each op formulation with the float64 reference', () => {
+  /** Every 5th point of grid, test and OOD: 2,300 rows. */
+  const sub = (() => {
+    const all = [SETS.grid, SETS.test, SETS.ood];
+    const rows: number[] = [];
+    for (const s of all) for (let i = 0; i < s.n; i += 5) rows.push(s.x[2 * i], s.x[2 * i + 1]);
+    return { x: Float32Array.from(rows), n: rows.length / 2 };
+  })();
+
+  for (const randomFeatures of ['cos', 'polynomial'] as const)
+    for (const posterior of ['full', 'low-rank'] as const)
+      it(`two-moons SNGP, ${posterior} posterior, ${randomFeatures} random features: logits within 1e-5, variance within 1e-3 + bound`, async () => {
+        const baked = posterior === 'full' ? full : exported.baked;
+        const out = await runGraph(graphBytes(baked, randomFeatures), sub.x, sub.n);
+        const ref = referenceForward(full, sub.x, sub.n);
+        const logits = maxAbs(out.logits, ref.logits);
+        const variance = maxRel(out.variance, ref.variance!);
+        console.log(`${posterior} / ${randomFeatures}: logits ${logits.toExponential(2)}, variance relative ${variance.toExponential(2)}`);
+        expect(logits).toBeLessThanOrEqual(1e-5);
+        expect(variance).toBeLessThanOrEqual(1e-3 + baked.gp!.posterior.relativeErrorBound);
+      }, 120_000);
+
+  it('random-weight fixtures (M = 64, K = 3, standardised 3-D input): every formulation verifies, logits within 1e-5', async () => {
+    const ck = randomCheckpoint('sngp', { hp: { inputDim: 3, numClasses: 3 }, standardization: { mean: [1, -2, 0.5], std: [2, 0.5, 3] } });
+    for (const randomFeatures of ['cos', 'polynomial'] as const)
+      for (const posterior of ['full', 'low-rank'] as const) {
+        const { bytes, baked, report } = exportModel(ck, { posterior, randomFeatures, varianceTolerance: 1e-3, meanFieldProbs: true });
+        expect(report.posterior!.kind).toBe(posterior);
+        const v = await verifyModel(bytes, baked);
+        expect(v.failures, `${posterior} / ${randomFeatures}`).toEqual([]);
+        expect(v.maxLogitsDiff, `${posterior} / ${randomFeatures}`).toBeLessThanOrEqual(1e-5);
+        expect(v.tolerances.varianceRel).toBeCloseTo(1e-3 + report.posterior!.relativeErrorBound, 15);
+      }
+  }, 120_000);
+
+  it('verification measures the low-rank error against the FULL posterior: a loose tolerance is visible, and fails without its allowance', async () => {
+    const loose = exportModel(ckpt, { varianceTolerance: 0.05 });
+    const post = loose.report.posterior!;
+    expect(post.kind).toBe('low-rank');
+    expect(post.rank).toBeLessThan(exported.report.posterior!.rank);
+    const v = await verifyModel(loose.bytes, loose.baked, { reference: loose.verificationReference });
+    expect(v.passed).toBe(true);
+    // The graph's error is the truncation (float64 measurement) plus float32 rounding, far above
+    // the default export's, and within 1e-3 of what export measured.
+    expect(v.maxVarianceRelDiff!).toBeGreaterThan(1e-3);
+    expect(Math.abs(v.maxVarianceRelDiff! - post.measuredRelativeError)).toBeLessThan(1e-3);
+    // The same graph checked as if it were full (no truncation allowance) fails.
+    const asFull = { ...loose.baked, gp: { ...loose.baked.gp!, posterior: { ...loose.baked.gp!.posterior, relativeErrorBound: 0 } } };
+    const strict = await verifyModel(loose.bytes, asFull, { reference: loose.verificationReference });
+    expect(strict.passed).toBe(false);
+    expect(strict.failures.join()).toMatch(/max variance relative diff/);
+  }, 300_000);
+});
+
+describe('model card posterior keys', () => {
+  const base = { 'sngp.format_version': '1', 'sngp.method': 'sngp', 'sngp.classes': '["a","b"]', 'sngp.feature_names': '["x","y"]', 'sngp.mean_field_factor': '0.3' };
+  const keys = { 'sngp.posterior': 'low-rank', 'sngp.posterior_rank': '122', 'sngp.variance_error_bound': '5e-4', 'sngp.variance_abs_error_bound': '1e-3', 'sngp.variance_error_measured': '4e-5' };
+
+  it('older models without them still load (posterior null); complete keys decode', () => {
+    expect(decodeModelCard(base).posterior).toBeNull();
+    expect(decodeModelCard({ ...base, ...keys }).posterior).toEqual({ kind: 'low-rank', rank: 122, relativeErrorBound: 5e-4, absoluteErrorBound: 1e-3, measuredRelativeError: 4e-5 });
+  });
+
+  it('refuses an unknown kind, a missing or bad rank, a negative bound', () => {
+    expect(() => decodeModelCard({ ...base, ...keys, 'sngp.posterior': 'sparse' })).toThrow(/"sngp.posterior" must be one of full, low-rank/);
+    const { 'sngp.posterior_rank': _, ...noRank } = keys;
+    expect(() => decodeModelCard({ ...base, ...noRank })).toThrow(/has "sngp.posterior" but lacks "sngp.posterior_rank"/);
+    expect(() => decodeModelCard({ ...base, ...keys, 'sngp.posterior_rank': '1.5' })).toThrow(/"sngp.posterior_rank" must be an integer >= 1/);
+    expect(() => decodeModelCard({ ...base, ...keys, 'sngp.variance_error_bound': '-1' })).toThrow(/"sngp.variance_error_bound" must be a number >= 0/);
+  });
+});
+

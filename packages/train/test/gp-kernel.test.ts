@@ -1,0 +1,144 @@
+/**
+ * SNGP on real data (issue #12): the GP input options (--gp-normalize-input, --gp-kernel-scale),
+ * the auto kernel-scale rule, the training-health guard and the post-hoc calibration. Real data:
+ * scikit-learn's digits table (Debian python3-sklearn) restricted to 5 classes, converted here.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Rng } from '@sngp/core';
+import { readCheckpoint } from '@sngp/core/node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MEDIAN_DIVISOR, TrainingHealthGuard, autoKernelScale, chanceAccuracy, fitCalibration, resolveOptions, trainModel } from '../dist/index.js';
+import { runCli } from './helpers.js';
+
+const DIGITS = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
+const dir = mkdtempSync(join(tmpdir(), 'sngp-train-gp-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** digits.csv.gz (no header, label last) restricted to labels 0-4, as a CSV with a header. */
+function digits5(): string {
+  const rows = gunzipSync(readFileSync(DIGITS))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map(Number))
+    .filter((r) => r[r.length - 1] < 5);
+  const header = [...Array.from({ length: 64 }, (_, i) => `p${i}`), 'digit'].join(',');
+  const p = join(dir, 'digits5.csv');
+  writeFileSync(p, header + '\n' + rows.map((r) => [...r.slice(0, 64), `d${r[64]}`].join(',')).join('\n') + '\n');
+  return p;
+}
+const hasDigits = existsSync(DIGITS);
+const csv = hasDigits ? digits5() : '';
+
+describe('GP input options', () => {
+  it('parses, validates and defaults --gp-kernel-scale and --gp-normalize-input', () => {
+    const d = resolveOptions({});
+    expect(d.gpKernelScale).toBe('auto');
+    expect(d.gpNormalizeInput).toBe(false);
+    expect(resolveOptions({ gpKernelScale: 4, gpNormalizeInput: true })).toMatchObject({ gpKernelScale: 4, gpNormalizeInput: true });
+    expect(() => resolveOptions({ gpKernelScale: 0 })).toThrow(/--gp-kernel-scale must be a positive number or "auto"/);
+    const r = runCli(['--gp-kernel-scale', 'wide', '--out', join(dir, 'never')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--gp-kernel-scale expects a number, got "wide"/);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('records both options and the layer-norm tensors in the checkpoint', async () => {
+    const out = join(dir, 'moons-ln');
+    const { summary } = await trainModel({ epochs: 1, width: 16, depth: 1, randomFeatures: 64, gpNormalizeInput: true, gpKernelScale: 2.5, out }, { backend: 'wasm' });
+    const ck = readCheckpoint(out);
+    expect(ck.config.hyperParameters.gpNormalizeInput).toBe(true);
+    expect(ck.config.hyperParameters.gpKernelScale).toBe(2.5);
+    expect(ck.tensors['gp.input_norm.gamma'].shape).toEqual([16]);
+    expect(ck.tensors['gp.input_norm.beta'].shape).toEqual([16]);
+    expect(summary.gp).toMatchObject({ normalizeInput: true, kernelScale: 2.5, auto: false });
+  });
+});
+
+describe('auto kernel scale', () => {
+  it('is the median heuristic, floored at 1', () => {
+    // Two clusters of 10 points in 3-d, 40 apart: 100 of the 190 pairs span the gap, so the median is 40.
+    const u = new Float64Array(20 * 3);
+    for (let i = 0; i < 20; i++) u[i * 3] = i < 10 ? 0 : 40;
+    const wide = autoKernelScale(u, 20, 3);
+    expect(wide.medianDistance).toBeCloseTo(40, 6);
+    expect(wide.scale).toBeCloseTo((40 / MEDIAN_DIVISOR) ** 2, 6);
+    expect(autoKernelScale(u, 20, 3, 1).scale).toBeCloseTo(1600, 6);
+    expect(autoKernelScale(u.map((v) => v / 100), 20, 3).scale).toBe(1);
+  });
+
+  it('keeps scale 1 on two moons (the tutorial) and widens the kernel on the digits table', async () => {
+    const moons = await trainModel({ epochs: 1 }, { backend: 'wasm' });
+    expect(moons.summary.gp).toMatchObject({ auto: true, kernelScale: 1 });
+    expect(moons.checkpoint.config.hyperParameters.gpKernelScale).toBe(1);
+    if (!hasDigits) throw new Error(`${DIGITS} is missing: apt-get install python3-sklearn`);
+    const d = await trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' });
+    expect(d.summary.gp!.kernelScale).toBeGreaterThan(1);
+    expect(d.checkpoint.config.hyperParameters.gpKernelScale).toBe(d.summary.gp!.kernelScale);
+  });
+});
+
+describe('SNGP on the digits table', () => {
+  it('learns with the defaults, and is calibrated on the validation split', async () => {
+    const { summary, checkpoint } = await trainModel({ data: csv, epochs: 30, learningRate: 1e-3 }, { backend: 'wasm' });
+    expect(summary.metrics.validationAccuracy).toBeGreaterThan(0.8); // chance is ~0.2
+    expect(summary.warnings).toEqual([]);
+    const c = checkpoint.config.calibration!;
+    expect(c.data).toBe('validation');
+    expect(c.rows).toBe(summary.validationRows);
+    expect(c.nllAfter).toBeLessThanOrEqual(c.nllBefore);
+  });
+
+  it('warns when the kernel is forced far too narrow', async () => {
+    const warnings: string[] = [];
+    const { summary } = await trainModel(
+      { data: csv, epochs: 6, width: 32, depth: 2, randomFeatures: 128, gpKernelScale: 1e-4 },
+      { backend: 'wasm', onWarning: (w) => warnings.push(w) },
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^sngp-train: warning: SNGP is not learning \(accuracy 0\.\d\d ~ chance 0\.\d\d, loss \d\.\d{3} flat since epoch 1\).*--gp-kernel-scale/);
+    expect(summary.warnings).toEqual(warnings);
+  });
+});
+
+describe('training-health guard', () => {
+  const epoch = (e: number, loss: number, accuracy: number) => ({ epoch: e, epochs: 10, loss, accuracy, steps: 1, msPerStep: 1 });
+  it('fires once on a flat loss at chance, not on a learning run nor before its epoch', () => {
+    const stuck = new TrainingHealthGuard(0.2, 10);
+    const out = [1, 2, 3, 4, 5, 6].map((e) => stuck.observe(epoch(e, 1.609 - e * 1e-4, 0.21)));
+    expect(out.slice(0, 4)).toEqual([null, null, null, null]);
+    expect(out[4]).toMatch(/not learning/);
+    expect(out[5]).toBeNull();
+    const learning = new TrainingHealthGuard(0.2, 10);
+    expect([1, 2, 3, 4, 5].map((e) => learning.observe(epoch(e, 1.609 - e * 0.05, 0.21 + e * 0.1))).every((w) => w === null)).toBe(true);
+  });
+  it('uses the majority class as chance when it beats 1 / K', () => {
+    expect(chanceAccuracy([0, 0, 0, 1], 2)).toBe(0.75);
+    expect(chanceAccuracy([0, 1, 2, 3], 4)).toBe(0.25);
+  });
+});
+
+describe('calibration fit', () => {
+  it('lowers the NLL of over-confident logits (T > 1) and never raises it', () => {
+    const rng = new Rng(1);
+    const n = 400;
+    const k = 3;
+    const logits = new Float64Array(n * k);
+    const labels = new Int32Array(n);
+    const variance = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % k;
+      // 70% of rows favour the true class, all with a margin of 8 (far too confident).
+      const favoured = rng.uniform() < 0.7 ? labels[i] : (labels[i] + 1) % k;
+      logits[i * k + favoured] = 8;
+      variance[i] = rng.uniform();
+    }
+    const fit = fitCalibration(logits, variance, labels, k, Math.PI / 8);
+    expect(fit.nllAfter).toBeLessThan(fit.nllBefore);
+    expect(fit.eceAfter).toBeLessThan(fit.eceBefore);
+    expect(fit.temperature * Math.sqrt(1 + fit.meanFieldFactor * 0.5)).toBeGreaterThan(1.5);
+  });
+});
