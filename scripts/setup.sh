@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine: the system packages the tests use (Chromium for
-# browser tests and WebGPU on SwiftShader, python3-onnx as an independent ONNX checker,
-# dataset-fashion-mnist as real IDX data), then the npm workspace. Works offline apart from the
+# browser tests and WebGPU on SwiftShader, python3-onnx as an independent ONNX checker, real data
+# sets from Debian), then the npm workspace. Works offline apart from the
 # npm registry and Debian's mirrors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +10,10 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
-# Fashion-MNIST (IDX files) for the IDX reader's tests on real data.
+# Real data, offline: Fashion-MNIST (IDX files) and scikit-learn's bundled tables (wine, breast
+# cancer, digits as CSV), for the IDX reader's and the kernel length-scale's tests and bench:real.
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+[ -f /usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv ] || need+=(python3-sklearn)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -96,7 +96,7 @@ describe('sngp-export CLI', () => {
   });
 
   it('--posterior, --variance-tolerance and --random-features shape the SNGP graph; the card and the report say what was built', () => {
-    const dir = writeRandomCheckpoint('sngp');
+    const dir = writeRandomCheckpoint('sngp', { precisionRows: 24 }); // Phi^T Phi of rank 24 < M = 64
     const out = join(tempDir(), 'model.onnx');
     const card = () => decodeModelCard(Object.fromEntries(decodeModel(new Uint8Array(readFileSync(out))).metadataProps.map((p) => [p.key, p.value])));
     const fullRun = runCli(EXPORT_CLI, [dir, '--out', out, '--posterior', 'full', '--json']);

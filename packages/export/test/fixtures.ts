@@ -27,6 +27,8 @@ export interface FixtureOptions {
   hp?: Partial<HyperParameters>;
   standardization?: { mean: number[]; std: number[] } | null;
   seed?: number;
+  /** SNGP: rows of random features in the precision (default 300); fewer than M gives a low-rank Phi^T Phi. */
+  precisionRows?: number;
 }
 
 /** A valid checkpoint with random weights; SNGP precision = ridge I + Phi^T Phi of random features. */
@@ -57,7 +59,7 @@ export function randomCheckpoint(method: Method, opts: FixtureOptions = {}): Che
   }
   if (method === 'sngp') {
     const m = hp.numRandomFeatures;
-    const n = 300;
+    const n = opts.precisionRows ?? 300;
     const p = new Float64Array(m * m);
     for (let i = 0; i < m; i++) p[i * m + i] = hp.ridge;
     const phi = new Float64Array(m);

@@ -44,8 +44,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * Every 5th verification point (grid + OOD): the full 10,500 rows through the float64 reference
- * are what sngp-export itself checks in the main job; here 2,100 keep the suite fast.
+ * Every 5th verification point (grid + test + OOD): the full 11,500 rows through the float64
+ * reference are what sngp-export itself checks in the main job; here 2,300 keep the suite fast.
  */
 function points(ckpt: Checkpoint): { x: Float32Array; n: number; label: string } {
   const all = verificationPoints(ckpt.config);
@@ -82,7 +82,7 @@ describe("models exported from sngp-train checkpoints match the float64 referenc
         ` over ${v.rows} rows (onnx ${v.seconds.onnx.toFixed(2)} s, reference ${v.seconds.reference.toFixed(2)} s)`);
       expect(v.failures).toEqual([]);
       expect(v.passed).toBe(true);
-      expect(v.rows).toBe(2100);
+      expect(v.rows).toBe(2300);
       expect(v.maxLogitsDiff).toBeLessThanOrEqual(1e-4);
       if (c.method === 'sngp') expect(v.maxVarianceRelDiff).toBeLessThanOrEqual(1e-3);
       if (c.method === 'mc-dropout' || c.method === 'ensemble') expect(v.maxProbsDiff).toBeLessThanOrEqual(1e-4);

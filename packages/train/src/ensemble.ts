@@ -13,6 +13,7 @@ import { StackedResidualNets } from './stacked-net.js';
 
 export class DeepEnsemble implements TrainableModel {
   readonly method = 'ensemble' as const;
+  /** The members, with their weights stacked per layer. */
   readonly nets: StackedResidualNets;
 
   constructor(

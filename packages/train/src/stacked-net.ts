@@ -86,6 +86,11 @@ function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation
   return tf.reshape(out, [rows, cols]);
 }
 
+/**
+ * E residual classifiers with stacked trainable weights: `step` gives the summed training loss with
+ * a hand-written gradient into the stacked variables, `predictProbs` the members' mean
+ * probabilities, `tensors` the per-member checkpoint tensors.
+ */
 export class StackedResidualNets {
   /** Frozen input projections, one [D, H] per member (never stacked: they get no gradient). */
   readonly inputKernels: tf.Tensor2D[];
@@ -294,6 +299,7 @@ export class StackedResidualNets {
     return out;
   }
 
+  /** Release every tensor and variable of the members. */
   dispose(): void {
     tf.dispose([...this.inputKernels, this.inputBias, ...this.kernels, ...this.biases, this.outputKernel, this.outputBias]);
   }
