@@ -70,7 +70,7 @@ export {
   encodeModelCard,
   decodeModelCard,
 } from './model-card.js';
-export { softmaxRows, meanFieldProbs, meanSoftmax } from './mean-field.js';
+export { softmaxRows, meanFieldScale, meanFieldProbs, meanSoftmax } from './mean-field.js';
 export {
   type UncertaintyScoreName,
   type UncertaintyScores,

@@ -21,16 +21,32 @@ export function softmaxRows(logits: ArrayLike<number>, k: number, scale?: ArrayL
 }
 
 /**
+ * The per-row divisor of SNGP's logits: T * sqrt(1 + lambda * variance) (mean-field with a
+ * temperature). A variance is >= 0 by construction; a slightly negative one (float32 rounding in
+ * phi^T Sigma phi) counts as 0, as the exported graph's clamp does, so the root cannot be NaN.
+ * @param variance - the posterior variance of each row, [N].
+ * @param lambda - the mean-field factor; < 0 ignores the variance (plain softmax).
+ * @param temperature - T > 0 (calibrated at training; default 1).
+ * @returns the divisors, [N], float64.
+ */
+export function meanFieldScale(variance: ArrayLike<number>, lambda: number, temperature = 1): Float64Array {
+  const scale = new Float64Array(variance.length);
+  for (let i = 0; i < variance.length; i++)
+    scale[i] = temperature * (lambda < 0 ? 1 : Math.sqrt(1 + lambda * Math.max(variance[i], 0)));
+  return scale;
+}
+
+/**
  * Mean-field approximation of the predictive distribution of a GP classifier:
- * p = softmax(logits / sqrt(1 + lambda * variance)). lambda < 0 means plain softmax.
- * A variance is >= 0 by construction; a slightly negative one (float32 rounding in
- * phi^T Sigma phi) is clamped at 0, as the exported graph does, so it cannot make the square
- * root NaN. Finite logits always give finite probabilities (the softmax subtracts the row max).
+ * p = softmax(logits / (T sqrt(1 + lambda * variance))) (see `meanFieldScale`). lambda < 0 means
+ * plain softmax of logits / T. Finite logits always give finite probabilities (the softmax
+ * subtracts the row max).
  * @param logits - SNGP logits, row-major [N, K].
  * @param variance - the posterior variance of each row, [N].
  * @param k - classes K per row.
  * @param lambda - the mean-field factor (default pi / 8; 3 / pi^2 is also common); < 0 ignores
  *   the variance.
+ * @param temperature - T > 0 dividing the logits (default 1).
  * @returns the probabilities, row-major [N, K].
  */
 export function meanFieldProbs(
@@ -38,11 +54,9 @@ export function meanFieldProbs(
   variance: ArrayLike<number>,
   k: number,
   lambda: number = Math.PI / 8,
+  temperature = 1,
 ): Float32Array {
-  if (lambda < 0) return softmaxRows(logits, k);
-  const scale = new Float64Array(variance.length);
-  for (let i = 0; i < variance.length; i++) scale[i] = Math.sqrt(1 + lambda * Math.max(variance[i], 0));
-  return softmaxRows(logits, k, scale);
+  return softmaxRows(logits, k, meanFieldScale(variance, lambda, temperature));
 }
 
 /**

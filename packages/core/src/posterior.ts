@@ -391,7 +391,25 @@ export function symmetricEigen(a: ArrayLike<number>, m: number, source = 'matrix
     const h = d[i + 1];
     if (h !== 0) {
       for (let k = 0; k <= i; k++) d[k] = w[wi1 + k] / h;
-      for (let j = 0; j <= i; j++) {
+      // Two rows per pass: each loaded w[i + 1][k] and d[k] serves both (the O(n^3) hot spot).
+      let j = 0;
+      for (; j + 1 <= i; j += 2) {
+        const wj = j * n;
+        const wj2 = wj + n;
+        let g0 = 0;
+        let g1 = 0;
+        for (let k = 0; k <= i; k++) {
+          const a = w[wi1 + k];
+          g0 += a * w[wj + k];
+          g1 += a * w[wj2 + k];
+        }
+        for (let k = 0; k <= i; k++) {
+          const dk = d[k];
+          w[wj + k] -= g0 * dk;
+          w[wj2 + k] -= g1 * dk;
+        }
+      }
+      for (; j <= i; j++) {
         const wj = j * n;
         let g = 0;
         for (let k = 0; k <= i; k++) g += w[wi1 + k] * w[wj + k];

@@ -7,6 +7,7 @@
  *
  * Every function takes row-major arrays and returns new ones; nothing here allocates per row.
  */
+import { meanFieldScale } from './mean-field.js';
 
 /** Names of the scores in {@link UncertaintyScores}; higher always means "less certain". */
 export type UncertaintyScoreName = 'logNonMax' | 'entropy' | 'variance';
@@ -71,6 +72,7 @@ export function logSoftmaxRows(logits: ArrayLike<number>, k: number, scale?: Arr
  * @param variance - posterior variance per row, [N].
  * @param k - classes K.
  * @param lambda - the mean-field factor (default pi / 8); < 0 ignores the variance.
+ * @param temperature - T > 0 dividing the logits (default 1).
  * @returns the log-probabilities, row-major [N, K], float64.
  */
 export function meanFieldLogProbs(
@@ -78,11 +80,9 @@ export function meanFieldLogProbs(
   variance: ArrayLike<number>,
   k: number,
   lambda: number = Math.PI / 8,
+  temperature = 1,
 ): Float64Array {
-  if (lambda < 0) return logSoftmaxRows(logits, k);
-  const scale = new Float64Array(variance.length);
-  for (let i = 0; i < variance.length; i++) scale[i] = Math.sqrt(1 + lambda * Math.max(variance[i], 0));
-  return logSoftmaxRows(logits, k, scale);
+  return logSoftmaxRows(logits, k, meanFieldScale(variance, lambda, temperature));
 }
 
 /**

@@ -234,7 +234,15 @@ describe('model card', () => {
     };
     const props = Object.fromEntries(encodeModelCard(card).map(({ key, value }) => [key, value]));
     expect(Object.keys(props).every((k) => k.startsWith('sngp.'))).toBe(true);
-    expect(decodeModelCard(props)).toEqual(card);
+    // Optional SNGP-only keys that are absent decode as null.
+    expect(decodeModelCard(props)).toEqual({ ...card, temperature: null, calibration: null, posterior: null });
+    // ... and present ones round-trip.
+    const sngp = {
+      ...card, method: 'sngp' as const, meanFieldFactor: 0.4, numSamples: null, dropoutNoiseShape: null, temperature: 0.8,
+      calibration: { data: 'validation split', rows: 200, nllBefore: 0.3, nllAfter: 0.2 }, posterior: null,
+    };
+    const back = decodeModelCard(Object.fromEntries(encodeModelCard(sngp).map(({ key, value }) => [key, value])));
+    expect(back).toMatchObject({ temperature: 0.8, calibration: sngp.calibration, meanFieldFactor: 0.4 });
   });
 
   describe('validates every field at load', () => {

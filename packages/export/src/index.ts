@@ -1,7 +1,8 @@
 /**
  * Checkpoint -> ONNX: bakes a checkpoint's weights (spectral norm to convergence, the SNGP posterior
- * covariance by a float64 Cholesky), builds the opset 17 graph of each method, writes the model card,
- * and verifies the result through `@sngp/runtime` against an independent float64 reference. The
+ * as the full covariance or a low-rank factor with a proven variance error bound, both in float64),
+ * builds the opset 17 graph of each method, writes the model card, and verifies the result through
+ * `@sngp/runtime` against an independent float64 reference with the FULL posterior. The
  * `sngp-export` CLI is built on these functions.
  *
  * @packageDocumentation
@@ -9,7 +10,8 @@
  */
 export { exportModel, type ExportOptions, type ExportReport, type ExportResult, PRODUCER_NAME, PRODUCER_VERSION } from './export.js';
 export { bakeCheckpoint, type BakedModel, type Dense, type ResNetWeights, type GpWeights, type SpectralReport } from './baked-weights.js';
-export { referenceForward, type ReferenceOptions, type ReferenceOutput } from './reference.js';
+export { referenceForward, referenceFeatures, type ReferenceOptions, type ReferenceOutput } from './reference.js';
+export { RANDOM_FEATURE_OPS, COS_POLY, type RandomFeatureOp } from './graphs/sngp.js';
 export {
   verifyModel,
   verificationPoints,

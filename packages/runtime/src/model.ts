@@ -332,15 +332,15 @@ export class OnnxSngpModel implements SngpModel {
     } else if (card.method === 'sngp') {
       const lambda = options.meanFieldFactor ?? (card.meanFieldFactor as number);
       if (!Number.isFinite(lambda)) throw new SngpError(`options.meanFieldFactor: expected a finite number, got ${lambda}`);
-      // Temperature T (calibrated at training; absent: 1) divides the logits before the mean-field
+      // Temperature T (calibrated at training; absent: 1) divides the logits with the mean-field
       // scaling; the returned `logits` stay raw.
       const temperature = options.temperature ?? card.temperature ?? 1;
       if (!(Number.isFinite(temperature) && temperature > 0))
         throw new SngpError(`options.temperature: expected a finite number > 0, got ${temperature}`);
       const variance = outputs[N.variance];
-      const logits = temperature === 1 ? outputs[N.logits] : outputs[N.logits].map((v) => v / temperature);
-      probs = meanFieldProbs(logits, variance, k, lambda);
-      computeScores = () => uncertaintyScores(meanFieldLogProbs(logits, variance, k, lambda), k, variance);
+      const logits = outputs[N.logits];
+      probs = meanFieldProbs(logits, variance, k, lambda, temperature);
+      computeScores = () => uncertaintyScores(meanFieldLogProbs(logits, variance, k, lambda, temperature), k, variance);
     } else {
       probs = outputs[N.probs];
       const logProbs = sampleLogProbs!;

@@ -15,7 +15,7 @@
  * training data) the total divisor T sqrt(1 + lambda v0) is kept >= sqrt(1 + lambda0 v0), i.e.
  * lambda >= ((1 + lambda0 v0) / T^2 - 1) / v0.
  */
-import { ece, nll } from '@sngp/core';
+import { ece, meanFieldLogProbs, nll } from '@sngp/core';
 
 /** Result of {@link fitCalibration}. */
 export interface CalibrationFit {
@@ -44,32 +44,15 @@ export interface CalibrationFit {
  * @returns probabilities, row-major [n, K].
  */
 export function calibratedProbs(logits: ArrayLike<number>, variance: ArrayLike<number>, k: number, lambda: number, t: number): Float64Array {
-  const n = variance.length;
-  const out = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const s = t * (lambda < 0 ? 1 : Math.sqrt(1 + lambda * Math.max(variance[i], 0)));
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[i * k + j] / s);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += out[i * k + j] = Math.exp(logits[i * k + j] / s - max);
-    for (let j = 0; j < k; j++) out[i * k + j] /= sum;
-  }
-  return out;
+  return meanFieldLogProbs(logits, variance, k, lambda, t).map(Math.exp);
 }
 
-/** Mean NLL of the labels under the calibrated probabilities, without materialising them. */
+/** Mean NLL of the labels under the calibrated probabilities. */
 function nllOf(logits: ArrayLike<number>, variance: ArrayLike<number>, labels: ArrayLike<number>, k: number, lambda: number, t: number): number {
-  const n = variance.length;
+  const logp = meanFieldLogProbs(logits, variance, k, lambda, t);
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    const s = t * (lambda < 0 ? 1 : Math.sqrt(1 + lambda * Math.max(variance[i], 0)));
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[i * k + j] / s);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(logits[i * k + j] / s - max);
-    total += Math.log(sum) + max - logits[i * k + labels[i]] / s;
-  }
-  return total / n;
+  for (let i = 0; i < labels.length; i++) total -= logp[i * k + labels[i]];
+  return total / labels.length;
 }
 
 /** Minimise f on [a, b] by golden-section search (f unimodal there). */
