@@ -163,6 +163,17 @@ function checkBeforeWrite(target: string, opts: AtomicWriteOptions): void {
   if (opts.kind) checkOutputPath(target, opts.kind, { force: opts.force, flag: '', probe: false });
 }
 
+/** The common start of an atomic write: recover a killed run's state, check, make the parent, register a temp path. */
+function beginWrite(path: string, opts: AtomicWriteOptions): { target: string; tmp: string } {
+  const target = resolve(path);
+  recoverInterruptedWrite(target);
+  checkBeforeWrite(target, opts);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  trackTemp(tmp);
+  return { target, tmp };
+}
+
 /**
  * Write a file atomically: a complete temporary file beside it, flushed, then renamed over it. The
  * path holds either the complete old file or the complete new one, whatever happens; the temporary
@@ -174,12 +185,7 @@ function checkBeforeWrite(target: string, opts: AtomicWriteOptions): void {
  *   Error from node:fs if the write itself fails.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
-  const target = resolve(path);
-  recoverInterruptedWrite(target);
-  checkBeforeWrite(target, opts);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = tempPathFor(target);
-  trackTemp(tmp);
+  const { target, tmp } = beginWrite(path, opts);
   try {
     writeFileDurable(tmp, data);
     renameSync(tmp, target);
@@ -238,12 +244,7 @@ function swapIn(tmp: string, target: string): void {
  *   or if the swap fails and the old directory cannot be put back (the message says where it is).
  */
 export function writeDirectoryAtomic(path: string, fill: (dir: string) => void, opts: AtomicWriteOptions = {}): void {
-  const target = resolve(path);
-  recoverInterruptedWrite(target);
-  checkBeforeWrite(target, opts);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = tempPathFor(target);
-  trackTemp(tmp);
+  const { target, tmp } = beginWrite(path, opts);
   try {
     mkdirSync(tmp);
     fill(tmp);

@@ -49,13 +49,7 @@ export function meanFieldScale(variance: ArrayLike<number>, lambda: number, temp
  * @param temperature - T > 0 dividing the logits (default 1).
  * @returns the probabilities, row-major [N, K].
  */
-export function meanFieldProbs(
-  logits: ArrayLike<number>,
-  variance: ArrayLike<number>,
-  k: number,
-  lambda: number = Math.PI / 8,
-  temperature = 1,
-): Float32Array {
+export function meanFieldProbs(logits: ArrayLike<number>, variance: ArrayLike<number>, k: number, lambda = Math.PI / 8, temperature = 1): Float32Array {
   return softmaxRows(logits, k, meanFieldScale(variance, lambda, temperature));
 }
 

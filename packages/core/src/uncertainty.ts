@@ -75,13 +75,7 @@ export function logSoftmaxRows(logits: ArrayLike<number>, k: number, scale?: Arr
  * @param temperature - T > 0 dividing the logits (default 1).
  * @returns the log-probabilities, row-major [N, K], float64.
  */
-export function meanFieldLogProbs(
-  logits: ArrayLike<number>,
-  variance: ArrayLike<number>,
-  k: number,
-  lambda: number = Math.PI / 8,
-  temperature = 1,
-): Float64Array {
+export function meanFieldLogProbs(logits: ArrayLike<number>, variance: ArrayLike<number>, k: number, lambda = Math.PI / 8, temperature = 1): Float64Array {
   return logSoftmaxRows(logits, k, meanFieldScale(variance, lambda, temperature));
 }
 

@@ -58,13 +58,13 @@ describe('report', () => {
       models: [
         {
           name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null, reliability: [],
-          test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, rows: 10 },
+          test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, eceUncalibrated: 0.06, rows: 10 },
           ood: null,
           latency: { rows: 10, runs: 1, medianMs: 12.345, minMs: 12 },
         },
       ],
     });
-    expect(rows[1]).toEqual(['sngp', '0.9900', '0.0500', '0.0200', '0.0100', '-', '-', '12.3', 'cpu']);
+    expect(rows[1]).toEqual(['sngp', '0.9900', '0.0500', '0.0200', '0.0100', '0.0600', '-', '-', '12.3', 'cpu']);
     expect(oodScoreTable({ models: [] })).toBeNull();
     const text = formatTextTable(rows).split('\n');
     expect(new Set(text.map((l) => l.length)).size).toBe(1);

@@ -122,7 +122,7 @@ describe('sngp-export CLI', () => {
       absoluteErrorBound: post.absoluteErrorBound,
       measuredRelativeError: post.measuredRelativeError,
     });
-    expect(decodeModel(new Uint8Array(readFileSync(out))).graph.node.some((n) => n.opType === 'Round')).toBe(true);
+    expect(decodeModel(new Uint8Array(readFileSync(out))).graph.node.some((n) => n.opType === 'Floor')).toBe(true);
     const text = runCli(EXPORT_CLI, [dir, '--out', out, '--posterior', 'low-rank', '--variance-tolerance', '0.01']);
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toContain(`posterior form: low-rank, rank ${post.rank} of 64 (low-rank, variance tolerance 0.01)`);

@@ -121,7 +121,9 @@ describe("models exported from sngp-train checkpoints match the float64 referenc
       expect(card.classes).toEqual(config.classes);
       expect(card.featureNames).toEqual(config.featureNames);
       expect(card.trainingMetrics).toEqual(config.metrics);
-      expect(card.meanFieldFactor).toBe(c.method === 'sngp' ? hp.meanFieldFactor : null);
+      // SNGP: the calibrated lambda and T when the checkpoint has a calibration fit, else the defaults.
+      expect(card.meanFieldFactor).toBe(c.method === 'sngp' ? (config.calibration?.meanFieldFactor ?? hp.meanFieldFactor) : null);
+      if (c.method === 'sngp') expect(card.temperature ?? 1).toBe(config.calibration?.temperature ?? 1);
       expect(card.numSamples).toBe(c.method === 'mc-dropout' ? hp.mcSamples : c.method === 'ensemble' ? hp.ensembleSize : null);
       expect(card.dropoutNoiseShape).toEqual(c.method === 'mc-dropout' ? [hp.numLayers, hp.hiddenDim] : null);
     }

@@ -27,9 +27,11 @@ describe("outputs are the graph's, post-processed (a bare onnxruntime session as
     const raw = await rawOutputs('sngp', flat, n);
     expect(maxAbsDiff(p.logits!, raw.logits.data)).toBe(0);
     expect(maxAbsDiff(p.variance!, raw.variance.data)).toBe(0);
-    // Mean-field written out here in float64, not via core, so a wrong core would fail too.
-    const lambda = Math.PI / 8;
-    const scaled = Float32Array.from(raw.logits.data, (v, j) => v / Math.sqrt(1 + lambda * raw.variance.data[Math.floor(j / 2)]));
+    // Mean-field with the card's (calibrated) lambda and temperature, written out here in float64,
+    // not via core, so a wrong core would fail too.
+    const { meanFieldFactor: lambda, temperature } = models.get('sngp')!.info.card;
+    const t = temperature ?? 1;
+    const scaled = Float32Array.from(raw.logits.data, (v, j) => v / (t * Math.sqrt(1 + lambda! * raw.variance.data[Math.floor(j / 2)])));
     expect(maxAbsDiff(p.probs, meanSoftmaxF64(scaled, 1, 2))).toBeLessThan(1e-6);
     // OOD rows (40..49) are far from the data: the GP variance must be larger there.
     const mean = (a: Float32Array, s: number, e: number) => a.slice(s, e).reduce((x, y) => x + y, 0) / (e - s);
@@ -91,11 +93,12 @@ describe('tie-free uncertainty scores (float64, log-space)', () => {
     const det = await models.get('deterministic')!.predict(rows);
     const sngp = await models.get('sngp')!.predict(rows);
     const lambda = models.get('sngp')!.info.card.meanFieldFactor!;
+    const t = models.get('sngp')!.info.card.temperature ?? 1;
     for (let i = 0; i < n; i++) {
       const d = fromGap(det.logits![2 * i] - det.logits![2 * i + 1]);
       close(det.scores.logNonMax[i], d.logNonMax);
       relClose(det.scores.entropy[i], d.entropy);
-      const scale = Math.sqrt(1 + lambda * Math.max(0, sngp.variance![i]));
+      const scale = t * Math.sqrt(1 + lambda * Math.max(0, sngp.variance![i]));
       const g = fromGap((sngp.logits![2 * i] - sngp.logits![2 * i + 1]) / scale);
       close(sngp.scores.logNonMax[i], g.logNonMax);
       relClose(sngp.scores.entropy[i], g.entropy);
@@ -129,7 +132,9 @@ describe('tie-free uncertainty scores (float64, log-space)', () => {
       expect(tied.length, method).toBeGreaterThanOrEqual(2);
       const values = new Set(tied.map((i) => p.scores.logNonMax[i]));
       expect(values.size, method).toBe(tied.length);
-      for (const i of tied) expect(p.scores.logNonMax[i]).toBeLessThan(Math.log(6e-8));
+      // Confident rows: 1 - max p below 1e-6 (float32 rounds it to 0 from ~6e-8 up, depending on how
+      // the probabilities were summed), yet each has its own score.
+      for (const i of tied) expect(p.scores.logNonMax[i]).toBeLessThan(Math.log(1e-6));
     }
   });
 
@@ -150,26 +155,32 @@ describe('tie-free uncertainty scores (float64, log-space)', () => {
 });
 
 describe('SNGP mean-field', () => {
-  it('uses the model card lambda by default', async () => {
+  it('uses the model card lambda and temperature by default (calibrated at training)', async () => {
     const model = models.get('sngp')!;
-    const lambda = model.info.card.meanFieldFactor!;
-    expect(lambda).toBeCloseTo(Math.PI / 8, 10);
+    const { meanFieldFactor: lambda, temperature, calibration } = model.info.card;
+    // The main job's SNGP is calibrated on a held-out two-moons draw: its card records the fit.
+    expect(calibration).not.toBeNull();
+    expect(calibration!.meanFieldFactorBefore).toBeCloseTo(Math.PI / 8, 10);
     const p = await model.predict(rows);
-    expect(maxAbsDiff(p.probs, meanFieldProbs(p.logits!, p.variance!, 2, lambda))).toBeLessThan(1e-7);
+    expect(maxAbsDiff(p.probs, meanFieldProbs(p.logits!, p.variance!, 2, lambda!, temperature ?? 1))).toBeLessThan(1e-7);
+    // ... and the explicit options override both.
+    const uncalibrated = await model.predict(rows, { meanFieldFactor: Math.PI / 8, temperature: 1 });
+    expect(maxAbsDiff(uncalibrated.probs, meanFieldProbs(p.logits!, p.variance!, 2, Math.PI / 8, 1))).toBeLessThan(1e-7);
   });
 
   it('honours a per-call lambda override, and lambda < 0 gives plain softmax', async () => {
     const model = models.get('sngp')!;
     const p = await model.predict(rows, { meanFieldFactor: 3 / Math.PI ** 2 });
+    const t = model.info.card.temperature ?? 1;
     // Formula written out here, not via core, so a wrong core would fail too.
     for (let i = 0; i < n; i++) {
-      const s = Math.sqrt(1 + (3 / Math.PI ** 2) * p.variance![i]);
+      const s = t * Math.sqrt(1 + (3 / Math.PI ** 2) * p.variance![i]);
       const e0 = Math.exp(p.logits![2 * i] / s);
       const e1 = Math.exp(p.logits![2 * i + 1] / s);
       expect(p.probs[2 * i]).toBeCloseTo(e0 / (e0 + e1), 6);
     }
     const plain = await model.predict(rows, { meanFieldFactor: -1 });
-    expect(maxAbsDiff(plain.probs, softmaxRows(plain.logits!, 2))).toBeLessThan(1e-7);
+    expect(maxAbsDiff(plain.probs, softmaxRows(plain.logits!.map((v) => v / t), 2))).toBeLessThan(1e-7);
     // Mean-field pulls probabilities towards 1/2: confidence can only drop.
     const def = await model.predict(rows);
     for (let i = 0; i < n; i++) expect(def.confidence[i]).toBeLessThanOrEqual(plain.confidence[i] + 1e-7);

@@ -80,10 +80,14 @@ function golden(f: (x: number) => number, a: number, b: number, iterations = 40)
   return fc < fd ? { x: c, fx: fc } : { x: d, fx: fd };
 }
 
-/** log T range searched: T in [0.02, 20]. */
-const LOG_T = [Math.log(0.02), Math.log(20)] as const;
-/** lambda grid: 0 and 1e-3 .. 1e3 in quarter decades. */
-const LAMBDA_GRID = [0, ...Array.from({ length: 25 }, (_, i) => 10 ** (-3 + i / 4))];
+/**
+ * log T range searched: T in [0.5, 2]. Kept narrow on purpose: a fit that wants T far below 1 says
+ * the logits themselves are too small (train longer), and a tiny T would amplify every float32
+ * difference between execution providers (CPU vs WebGPU) by 1/T in the probabilities.
+ */
+const LOG_T = [Math.log(0.5), Math.log(2)] as const;
+/** lambda grid: 0 and 1e-3 .. 10 in quarter decades. */
+const LAMBDA_GRID = [0, ...Array.from({ length: 17 }, (_, i) => 10 ** (-3 + i / 4))];
 
 /**
  * Fit lambda and T by minimising the NLL of held-out rows.

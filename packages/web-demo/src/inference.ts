@@ -73,11 +73,12 @@ export async function loadAndPredict(method: Method, url: string, provider: Prov
 
 /**
  * The probabilities the page shows: SNGP's are recomputed from its logits and variance with the
- * slider's mean-field factor (no inference); the other methods' come from the runtime as is.
+ * slider's mean-field factor and the model's calibrated temperature (no inference), as the
+ * runtime does by default; the other methods' come from the runtime as is.
  */
-export function shownProbs(method: Method, pred: Prediction, meanField: number): Float32Array {
+export function shownProbs(method: Method, pred: Prediction, meanField: number, temperature = 1): Float32Array {
   if (method === 'sngp' && pred.logits && pred.variance)
-    return meanFieldProbs(pred.logits, pred.variance, pred.numClasses, meanField);
+    return meanFieldProbs(pred.logits, pred.variance, pred.numClasses, meanField, temperature);
   return pred.probs;
 }
 

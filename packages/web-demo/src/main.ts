@@ -65,10 +65,12 @@ const demo: DemoApi = {
     const l = loaded.get(method);
     if (!l) return null;
     const k = l.grid.numClasses;
-    return Array.from(shownProbs(method, l.grid, demo.meanField).subarray(index * k, (index + 1) * k));
+    return Array.from(shownProbs(method, l.grid, demo.meanField, l.model.info.card.temperature ?? 1).subarray(index * k, (index + 1) * k));
   },
   setProvider: (p) => run(p),
   setMeanField(lambda) {
+    // A calibrated model's lambda can be far above the default range: widen it to fit.
+    if (lambda > Number(slider.max)) slider.max = String(2 * lambda);
     slider.value = String(lambda);
     applyMeanField(lambda);
   },
@@ -84,7 +86,7 @@ function drawMethod(method: Method): void {
   const l = loaded.get(method);
   const panel = panels.get(method);
   if (!l || !panel) return;
-  const s = gridSurfaces(shownProbs(method, l.grid, demo.meanField), l.grid.numClasses, { normalize: true });
+  const s = gridSurfaces(shownProbs(method, l.grid, demo.meanField, l.model.info.card.temperature ?? 1), l.grid.numClasses, { normalize: true });
   panel.probability.draw(s.probability, overlay);
   panel.uncertainty.draw(s.uncertainty, overlay);
 }
@@ -138,7 +140,7 @@ async function probe(x: number, y: number): Promise<(PointReading & { method: Me
         continue;
       }
       const pred = await l.model.predict(new Float32Array([x, y]));
-      const probs = Array.from(shownProbs(method, pred, demo.meanField));
+      const probs = Array.from(shownProbs(method, pred, demo.meanField, l.model.info.card.temperature ?? 1));
       rows.push({ method, label: LABELS[method], probs, uncertainty: uncertaintyScore(probs, probs.length)[0], variance: pred.variance?.[0] });
     }
     return rows;

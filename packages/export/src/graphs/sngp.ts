@@ -15,8 +15,8 @@ export interface SngpGraphOptions {
   meanFieldProbs?: boolean;
   /**
    * `cos` (default): onnxruntime's Cos op. `polynomial`: range reduction and an even polynomial
-   * from Round/Sub/Mul/Add, about 1.5x faster on onnxruntime-web's wasm backend, slower on the
-   * native CPU provider (see packages/export/README.md).
+   * from Floor/Sub/Mul/Add, faster on onnxruntime-web's wasm backend, slower on the native CPU
+   * provider (see packages/export/README.md).
    */
   randomFeatures?: RandomFeatureOp;
 }
@@ -101,10 +101,11 @@ function scaled(values: ArrayLike<number>, factor: number): Float32Array {
 }
 
 /**
- * c = cos(h W_rf + b_rf) [N, M]. `polynomial`: t = h (W_rf / 2 pi) + b_rf / 2 pi (the 1 / 2 pi folded
- * into the weights), s = t - round(t) in [-1/2, 1/2], cos(2 pi s) = cos(h W_rf + b_rf) by an even
- * polynomial in s (Horner in s^2). Round - Sub is exact in float32, so the only extra error is the
- * polynomial's, against the float32 rounding of t that the Cos op also sees.
+ * c = cos(u W_rf + b_rf) [N, M]. `polynomial`: t = u (W_rf / 2 pi) + b_rf / 2 pi + 1/2 (folded into
+ * the weights), s = t - floor(t) - 1/2 in [-1/2, 1/2), cos(2 pi s) = cos(u W_rf + b_rf) by an even
+ * polynomial in s (Horner in s^2). t - floor(t) is exact in float32, so the extra error is the
+ * polynomial's (4e-7) and ~1e-8 from subtracting 1/2, against the float32 rounding of t that the
+ * Cos op also sees.
  */
 function randomFeatures(g: GraphBuilder, hidden: string, model: BakedModel, op: RandomFeatureOp): string {
   const gp = model.gp!;
@@ -125,9 +126,12 @@ function randomFeatures(g: GraphBuilder, hidden: string, model: BakedModel, op: 
     const proj = g.dense(u, g.float('gp.rff_kernel', kernel, [h, m]), g.float('gp.rff_bias', gp.rffBias, [m]));
     return g.op('Cos', [proj]);
   }
+  // t = z / 2 pi + 1/2 (both folded into the Gemm); s = t - floor(t) - 1/2 in [-1/2, 1/2) and
+  // cos(2 pi s) = cos(z). Floor, not Round: onnxruntime's WebGPU provider has no Round kernel.
   const turn = 1 / (2 * Math.PI);
-  const t = g.dense(u, g.float('gp.rff_kernel_turns', scaled(gp.rffKernel, turn * kernelFactor), [h, m]), g.float('gp.rff_bias_turns', scaled(gp.rffBias, turn), [m]));
-  const s = g.op('Sub', [t, g.op('Round', [t])]);
+  const phase = Float32Array.from(gp.rffBias, (b) => b * turn + 0.5);
+  const t = g.dense(u, g.float('gp.rff_kernel_turns', scaled(gp.rffKernel, turn * kernelFactor), [h, m]), g.float('gp.rff_bias_turns', phase, [m]));
+  const s = g.op('Sub', [g.op('Sub', [t, g.op('Floor', [t])]), g.scalar('half', 0.5)]);
   const s2 = g.mul(s, s);
   const n = COS_POLY.length - 1;
   let p = g.add(g.mul(s2, g.scalar('cos_poly', COS_POLY[n])), g.scalar('cos_poly', COS_POLY[n - 1]));
