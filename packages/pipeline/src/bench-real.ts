@@ -62,7 +62,7 @@ runStage(async () => {
     await pool(order, 2, async (method) => {
       const ckpt = join(out, 'checkpoints', d.name, method);
       const onnx = join(out, 'models', d.name, `${method}.onnx`);
-      const extra = method === 'ensemble' && quick ? ['--ensemble-size', '3'] : [];
+      const extra = method === 'ensemble' && quick ? ['--ensemble-size', '3'] : method === 'sngp' ? ['--calibrate'] : [];
       const t0 = performance.now();
       await runBin(train, 'sngp-train', ['--method', method, ...d.train, ...trainArgs(d, quick), ...extra, '--out', ckpt, '--quiet'], root);
       const seconds = (performance.now() - t0) / 1000;

@@ -14,6 +14,7 @@ async function trainMethod(method: string, c: PipelineConfig, log: (m: string) =
   const ckpt = join(p.checkpoints, method);
   const args = ['--method', method, '--data', 'moons', '--out', ckpt, '--epochs', String(c.epochs), '--seed', String(c.seed), '--json', '--quiet'];
   if (method === 'ensemble') args.push('--ensemble-size', String(c.ensembleSize));
+  if (method === 'sngp') args.push('--calibrate');
   log(`${method}: started (${c.epochs} epochs${method === 'ensemble' ? `, ${c.ensembleSize} members` : ''})`);
   const t0 = performance.now();
   const stdout = await runBin(packageBin('@sngp/train', 'sngp-train'), 'sngp-train', args, p.root);

@@ -72,7 +72,7 @@ function toOptions(f: RawFlags): TrainOptions {
     meanFieldFactor: n('--mean-field-factor', f.meanFieldFactor),
     gpNormalizeInput: f.gpNormalizeInput === true,
     gpKernelScale: f.gpKernelScale === undefined || f.gpKernelScale.trim() === 'auto' ? 'auto' : n('--gp-kernel-scale', f.gpKernelScale),
-    calibrate: f.calibrate !== false,
+    calibrate: f.calibrate === true,
   };
 }
 
@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--mean-field-factor <x>', 'SNGP: mean-field lambda recorded for inference (default pi/8)')
     .option('--gp-normalize-input', 'SNGP: layer-normalise the hidden features before the random features (trainable gamma/beta)')
     .option('--gp-kernel-scale <s>', 'SNGP: kernel scale s > 0 (GP input times 1/sqrt(s)), or "auto": chosen from the training data (default auto)')
-    .option('--no-calibrate', 'SNGP: skip fitting the mean-field factor and temperature on held-out data after training')
+    .option('--calibrate', 'SNGP: fit the mean-field factor and temperature on held-out data after training (recorded in the model card; the runtime uses them by default)')
     .option('--dry-run', 'load and validate the data and options, print a data summary, train nothing (--out optional)')
     .option('--json', 'print one JSON summary on stdout')
     .option('--quiet', 'no progress output')

@@ -81,8 +81,8 @@ export interface TrainOptions {
    */
   gpKernelScale?: number | 'auto';
   /**
-   * `--no-calibrate` sets it false: SNGP, fit the mean-field factor and temperature on held-out
-   * data after training (default true; nothing is fitted when no rows are held out).
+   * `--calibrate` sets it true: SNGP, fit the mean-field factor and temperature on held-out data
+   * after training (default false; nothing is fitted when no rows are held out).
    */
   calibrate?: boolean;
 }
@@ -184,7 +184,7 @@ export const DEFAULT_TRAIN_OPTIONS = {
   /** Kernel scale chosen from the training data. */
   gpKernelScale: 'auto' as const,
   /** Calibrate SNGP on held-out data after training. */
-  calibrate: true,
+  calibrate: false,
 };
 
 /** Option name as the CLI spells it, for error messages. */

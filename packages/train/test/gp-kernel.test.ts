@@ -82,8 +82,8 @@ describe('auto kernel scale', () => {
 });
 
 describe('SNGP on the digits table', () => {
-  it('learns with the defaults, and is calibrated on the validation split', async () => {
-    const { summary, checkpoint } = await trainModel({ data: csv, epochs: 30, learningRate: 1e-3 }, { backend: 'wasm' });
+  it('learns with the defaults, and --calibrate fits on the validation split', async () => {
+    const { summary, checkpoint } = await trainModel({ data: csv, epochs: 30, learningRate: 1e-3, calibrate: true }, { backend: 'wasm' });
     expect(summary.metrics.validationAccuracy).toBeGreaterThan(0.8); // chance is ~0.2
     expect(summary.warnings).toEqual([]);
     const c = checkpoint.config.calibration!;
