@@ -46,7 +46,7 @@ function describe(report: ExportReport, verify: VerifyReport | null, out: string
   const post = report.posterior;
   if (post) {
     lines.push(`  posterior: M = ${post.numRandomFeatures}, ridge ${post.ridge}, precision checked (symmetric, eigenvalues >= ridge)`);
-    const asked = post.requested === 'full' ? 'asked for' : `${post.requested}, variance tolerance ${post.tolerance}`;
+    const asked = post.requested === 'full' ? '--posterior full' : `--posterior ${post.requested}, variance tolerance ${post.tolerance}`;
     if (post.kind === 'full') lines.push(`  posterior form: full (M x M covariance; ${asked})`);
     else {
       lines.push(`  posterior form: low-rank, rank ${post.rank} of ${post.numRandomFeatures} (${asked})`);

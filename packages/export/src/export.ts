@@ -31,8 +31,8 @@ export interface ExportOptions {
   /** MC dropout samples T of the exported model (default: the checkpoint's `mcSamples`). */
   mcSamples?: number;
   /**
-   * SNGP: the posterior form of the graph: `auto` (default: low-rank with the smallest rank that
-   * meets `varianceTolerance`, full when that rank is over half of M), `full` or `low-rank`.
+   * SNGP: the posterior form of the graph: `full` (default), `auto` (low-rank with the smallest
+   * rank that meets `varianceTolerance`, full when that rank is over half of M) or `low-rank`.
    */
   posterior?: PosteriorChoice;
   /**

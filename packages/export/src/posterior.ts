@@ -30,6 +30,7 @@ export type PosteriorKind = 'full' | 'low-rank';
  * verification budget (1e-3 relative against the float64 full posterior), leaving the other half
  * for float32 rounding, which measures ~1e-5 here. On the two-moons SNGP this keeps r = 122 of
  * 1024 directions (measured max error over grid, test and OOD: see packages/export/README.md).
+ * Used by `auto` and `low-rank`.
  */
 export const DEFAULT_VARIANCE_TOLERANCE = 5e-4;
 
@@ -45,7 +46,7 @@ export const MAX_FEATURE_NORM_SQUARED = 2;
 
 /** Options of {@link choosePosterior}. */
 export interface PosteriorOptions {
-  /** `auto` (default), `full` or `low-rank`. */
+  /** `full` (default), `auto` or `low-rank`. */
   posterior?: PosteriorChoice;
   /**
    * Largest relative variance error the low-rank posterior may have, proven (default

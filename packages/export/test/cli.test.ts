@@ -125,7 +125,7 @@ describe('sngp-export CLI', () => {
     expect(decodeModel(new Uint8Array(readFileSync(out))).graph.node.some((n) => n.opType === 'Floor')).toBe(true);
     const text = runCli(EXPORT_CLI, [dir, '--out', out, '--posterior', 'low-rank', '--variance-tolerance', '0.01']);
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toContain(`posterior form: low-rank, rank ${post.rank} of 64 (low-rank, variance tolerance 0.01)`);
+    expect(text.stdout).toContain(`posterior form: low-rank, rank ${post.rank} of 64 (--posterior low-rank, variance tolerance 0.01)`);
     expect(text.stdout).toMatch(/variance error vs the full posterior: proven max \S+ relative, \S+ absolute; measured max \S+ relative/);
     expect(text.stdout).toMatch(/max variance relative diff vs the full posterior \S+ \(tolerance 0\.0\d+\)/);
   }, 120_000);

@@ -90,15 +90,15 @@ beforeAll(() => {
   if (!existsSync(CHECKPOINT)) throw new Error(`${CHECKPOINT} is missing: run \`npx turbo run train --filter=@sngp/pipeline\` first`);
   ckpt = readCheckpoint(CHECKPOINT);
   full = bakeCheckpoint(ckpt, { posterior: 'full' });
-  exported = exportModel(ckpt);
+  exported = exportModel(ckpt, { posterior: 'auto' });
 }, 300_000);
 
 describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)', () => {
-  it('the default export is low-rank with a proven bound <= the default tolerance, recorded in the model card', () => {
+  it('--posterior auto (default tolerance) is low-rank with a proven bound <= the tolerance, recorded in the model card', () => {
     const { report } = exported;
     const post = report.posterior!;
     const m = post.numRandomFeatures;
-    console.log(`default export: rank ${post.rank} of ${m}, proven ${post.relativeErrorBound.toExponential(2)} relative / ` +
+    console.log(`auto export: rank ${post.rank} of ${m}, proven ${post.relativeErrorBound.toExponential(2)} relative / ` +
       `${post.absoluteErrorBound.toExponential(2)} absolute, measured ${post.measuredRelativeError.toExponential(2)} over ${post.measuredOver}`);
     expect(post.kind).toBe('low-rank');
     expect(post.requested).toBe('auto');
@@ -124,7 +124,9 @@ describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)'
     expect(inits.some((t) => t.dims.length === 2 && t.dims[0] === m && t.dims[1] === m)).toBe(false);
   });
 
-  it('its variance (onnxruntime, float32) is within 1e-3 relative of the FULL float64 posterior on the grid, test and OOD sets', async () => {
+  it('without options the posterior is full (the default); auto\'s variance (onnxruntime, float32) is within 1e-3 relative of the FULL float64 posterior on the grid, test and OOD sets', async () => {
+    expect(full.gp!.posterior.kind).toBe('full');
+    expect(bakeCheckpoint(randomCheckpoint('sngp', { precisionRows: 8 })).gp!.posterior.kind).toBe('full');
     const model = await loadModel(exported.bytes, { device: 'cpu', strict: true });
     try {
       for (const [name, set] of Object.entries(SETS)) {
@@ -210,7 +212,7 @@ describe('graph parity of each op formulation with the float64 reference', () =>
   }, 120_000);
 
   it('verification measures the low-rank error against the FULL posterior: a loose tolerance is visible, and fails without its allowance', async () => {
-    const loose = exportModel(ckpt, { varianceTolerance: 0.05 });
+    const loose = exportModel(ckpt, { posterior: 'auto', varianceTolerance: 0.05 });
     const post = loose.report.posterior!;
     expect(post.kind).toBe('low-rank');
     expect(post.rank).toBeLessThan(exported.report.posterior!.rank);

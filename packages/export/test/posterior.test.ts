@@ -256,7 +256,8 @@ describe('low-rank posterior', () => {
 
   it('choosePosterior: auto keeps low-rank up to M/2 directions and full beyond; the bounds match the spectrum', () => {
     const d = spectrum.shrinkage;
-    const small = choosePosterior(precision, m, ridge, { varianceTolerance: 1e-2 });
+    expect(choosePosterior(precision, m, ridge).kind).toBe('full'); // the default
+    const small = choosePosterior(precision, m, ridge, { posterior: 'auto', varianceTolerance: 1e-2 });
     expect(small.kind).toBe('low-rank');
     expect(small.rank).toBe(rankForTolerance(d, 1e-2));
     expect(small.relativeErrorBound).toBe(truncationBound(d, small.rank).relative);
@@ -264,7 +265,7 @@ describe('low-rank posterior', () => {
     expect(small.factor!.length).toBe(m * small.rank);
     const needsMost = rankForTolerance(d, 1e-12)!;
     expect(needsMost).toBeGreaterThan(m / 2);
-    const auto = choosePosterior(precision, m, ridge, { varianceTolerance: 1e-12 });
+    const auto = choosePosterior(precision, m, ridge, { posterior: 'auto', varianceTolerance: 1e-12 });
     expect(auto.kind).toBe('full');
     expect(auto.rank).toBe(m);
     expect(auto.relativeErrorBound).toBe(0);
@@ -274,7 +275,7 @@ describe('low-rank posterior', () => {
     const full = choosePosterior(precision, m, ridge, { posterior: 'full' });
     expect(full.kind).toBe('full');
     expect(full.shrinkage).toBeUndefined(); // no eigensolver for an explicit full
-    expect(() => choosePosterior(precision, m, ridge, { varianceTolerance: -1 })).toThrow(/variance tolerance must be a finite number >= 0/);
+    expect(() => choosePosterior(precision, m, ridge, { posterior: 'auto', varianceTolerance: -1 })).toThrow(/variance tolerance must be a finite number >= 0/);
   });
 
   it('holds on the export fixtures: random-weight SNGP checkpoints of several sizes and ridges', () => {

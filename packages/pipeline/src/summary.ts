@@ -46,7 +46,7 @@ runStage(() => {
     if (det?.farCorners) out.push(`     deterministic p(class 0) at the far corners: ${det.farCorners.map((v) => v.toFixed(3)).join(', ')}`);
     out.push('');
   }
-  out.push(`report:  ${relative(process.cwd(), join(p.report, 'index.html'))}`);
-  out.push(`models:  ${relative(process.cwd(), p.models)}/{${exported.records.map((r) => r.method).join(',')}}.onnx`);
+  out.push(`report:  ${relative(process.env.INIT_CWD ?? process.cwd(), join(p.report, 'index.html'))}`);
+  out.push(`models:  ${relative(process.env.INIT_CWD ?? process.cwd(), p.models)}/{${exported.records.map((r) => r.method).join(',')}}.onnx`);
   process.stdout.write(out.join('\n') + '\n');
 });
