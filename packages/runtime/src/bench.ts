@@ -128,9 +128,11 @@ async function posteriorSummary(entries: Entry[]): Promise<void> {
     const card = model.info.card;
     if (card.method === 'sngp') {
       const p = card.posterior;
-      const form = p
-        ? `${p.kind}, rank ${p.rank}, proven max error ${p.relativeErrorBound.toExponential(2)}, measured at export ${p.measuredRelativeError.toExponential(2)} (float64, grid + test + OOD)`
-        : 'full (model predates the posterior keys)';
+      const form = !p
+        ? 'full (model predates the posterior keys)'
+        : p.kind === 'full'
+          ? `full (M x M covariance, rank ${p.rank}: exact)`
+          : `low-rank, rank ${p.rank}, proven max error ${p.relativeErrorBound.toExponential(2)}, measured at export ${p.measuredRelativeError.toExponential(2)} (float64, verification points)`;
       let diff = '';
       if (e.compareVariance) {
         const v = (await model.runGraph({ [ONNX_NAMES.features]: { data: x, dims: [10_000, 2] } }))[ONNX_NAMES.variance].data;
