@@ -1,7 +1,7 @@
 /**
  * Fuzz worker (a child process of checkpoints.fuzz.test.ts): each mutated checkpoint directory goes
  * through `readCheckpoint` -> `exportModel` -> `loadModel` -> `predict` on a fixed batch.
- * Protocol: see harness.ts (`S <index>` before a case, `R <json>` after). Outcomes: `rejected`
+ * Protocol: see fuzz/harness.ts at the repository root (`S <index>` before a case, `R <json>` after). Outcomes: `rejected`
  * (SngpError anywhere), `finite` (every output finite), `silent-nan` (a prediction with
  * NaN/Infinity and no error), `crash` (any other exception).
  */

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { CHECKPOINT_JSON, CHECKPOINT_WEIGHTS, METHODS } from '@sngp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BaseCheckpoint, mutateCheckpoint } from './checkpoint-mutations.js';
-import { runInChildren, summary, tally } from './harness.js';
+import { runInChildren, summary, tally } from '../../../fuzz/harness.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../../node_modules/.bin');

@@ -30,27 +30,6 @@ export {
   type PosteriorOptions,
   type GpPosterior,
 } from './posterior.js';
-// The posterior math moved to @sngp/core (train needs it too); re-exported here for compatibility.
-export {
-  cholesky,
-  posteriorCovariance,
-  validatePrecision,
-  eigenvalueTolerance,
-  SYMMETRY_TOLERANCE,
-  ROUNDING_TOLERANCE,
-  symmetricEigen,
-  posteriorSpectrum,
-  truncationBound,
-  rankForTolerance,
-  lowRankFactor,
-  lowRankVariance,
-  varianceFromCholesky,
-  type CholeskyResult,
-  type Posterior,
-  type SymmetricEigen,
-  type PosteriorSpectrum,
-  type TruncationBound,
-} from '@sngp/core';
 export { modelCardFor } from './model-card.js';
 export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';
 export { GraphBuilder, type Dim } from './graph-builder.js';

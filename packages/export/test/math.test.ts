@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@sngp/core';
+import { Rng, cholesky, eigenvalueTolerance, posteriorCovariance, validatePrecision } from '@sngp/core';
 // The posterior math lives in @sngp/core; @sngp/export re-exports it (checked here too).
-import { cholesky, eigenvalueTolerance, posteriorCovariance, validatePrecision } from '../src/index.js';
 import { python } from './fixtures.js';
 
 function randn(n: number, seed: number): Float64Array {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { runInChildren, tally } from './harness.js';
+import { runInChildren, tally } from '../../../fuzz/harness.js';
 
 it('attributes crashes and hangs to their case and runs every other case', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sngp-fuzz-harness-'));

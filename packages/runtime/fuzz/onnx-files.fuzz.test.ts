@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { METHODS } from '@sngp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInChildren, summary, tally } from './harness.js';
+import { runInChildren, summary, tally } from '../../../fuzz/harness.js';
 import { type BaseModel, mutateModel } from './onnx-mutations.js';
 
 const run = promisify(execFile);

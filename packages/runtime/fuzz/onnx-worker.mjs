@@ -1,6 +1,6 @@
 /**
  * Fuzz worker (a child process of onnx-files.fuzz.test.ts): loads each mutated ONNX file with
- * `loadModel` and predicts a fixed batch. Protocol: see harness.ts (`S <index>` before a case,
+ * `loadModel` and predicts a fixed batch. Protocol: see fuzz/harness.ts at the repository root (`S <index>` before a case,
  * `R <json>` after). Outcomes: `rejected` (SngpError), `finite` (every output finite),
  * `silent-nan` (a prediction with NaN/Infinity and no error), `crash` (any other exception).
  */

@@ -6,8 +6,8 @@
  * goes to a fresh child. Stdout writes to a pipe are synchronous on Linux, so an announcement is
  * never lost to the crash it precedes.
  *
- * (The same file lives in packages/runtime/fuzz/: packages reach each other only through their
- * public entry points, and this is test tooling, not API.)
+ * Shared by the fuzz stages of runtime and export (test tooling at the repository root, like
+ * vitest.fuzz.config.ts: no package reaches into another for it).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
