@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,7 +111,13 @@ describe('serve.mjs hardening', () => {
     writeFileSync(join(dir, 'locked.js'), 'secret');
     chmodSync(join(dir, 'locked.js'), 0o000);
     const asRoot = process.getuid?.() === 0;
-    const child: ChildProcess = spawn(process.execPath, [resolve(import.meta.dirname, '../serve.mjs'), dir, '--port', '0'], {
+    // "nobody" may not be able to read the checkout (e.g. a clone under a 0700 mktemp dir): run a
+    // copy of the server script (node builtins only) from a world-readable place.
+    const bin = mkdtempSync(join(tmpdir(), 'sngp-serve-bin-'));
+    chmodSync(bin, 0o755);
+    copyFileSync(resolve(import.meta.dirname, '../serve.mjs'), join(bin, 'serve.mjs'));
+    chmodSync(join(bin, 'serve.mjs'), 0o644);
+    const child: ChildProcess = spawn(process.execPath, [join(bin, 'serve.mjs'), dir, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
@@ -141,6 +147,7 @@ describe('serve.mjs hardening', () => {
     } finally {
       child.kill();
       rmSync(dir, { recursive: true, force: true });
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 });
