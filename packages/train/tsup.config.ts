@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts', 'src/bench.ts', 'src/bench-data.ts'],
+  entry: ['src/index.ts', 'src/browser.ts', 'src/cli.ts', 'src/bench.ts', 'src/bench-data.ts'],
   format: ['esm'],
-  dts: { entry: 'src/index.ts' },
+  dts: { entry: ['src/index.ts', 'src/browser.ts'] },
   clean: true,
   sourcemap: true,
   target: 'es2022',

@@ -8,8 +8,8 @@ import type { CalibrationBin } from '@sngp/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { FIGURE_CONFIG, VEGA_LITE_SCHEMA } from './figures.js';
 
-/** Colours of the in-domain and OOD series (colour-blind safe pair). */
-const SET_COLOURS = ['#1f77b4', '#ff7f0e'];
+/** Colours of the in-domain and OOD series: the surfaces' class-0 blue and OOD red (figures.ts, web demo). */
+const SET_COLOURS = ['#377eb8', '#e41a1c'];
 const SETS = ['in-domain test', 'OOD'];
 
 /** Columns of a per-model grid of panels. */
@@ -221,7 +221,7 @@ export function reliabilitySpec(inputs: ReliabilityInput[]): TopLevelSpec {
       layer: [
         {
           data: { values: bars },
-          mark: { type: 'rect', color: '#1f77b4', opacity: 0.75, stroke: 'white', strokeWidth: 0.5 },
+          mark: { type: 'rect', color: '#377eb8', opacity: 0.75, stroke: 'white', strokeWidth: 0.5 },
           encoding: {
             x: { field: 'lo', ...x, title: 'confidence (max p)' },
             x2: { field: 'hi' },

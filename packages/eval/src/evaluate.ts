@@ -15,6 +15,7 @@ import {
   nll,
 } from '@sngp/core';
 import { checkDataFitsModel, type EvalData } from './data.js';
+import { distanceAwareness } from './distance-awareness.js';
 import type { ClassificationMetrics, EvalModel, LatencyResult, ModelResult, OodMetrics, OodResult } from './types.js';
 
 /** ECE bins (the tutorial's and Uncertainty Baselines' 15). */
@@ -121,6 +122,7 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
     ood: null,
     latency: { rows: 0, runs: 0, medianMs: NaN, minMs: NaN },
     grid: null,
+    distanceAwareness: null,
     scores: { test: test.scores, ood: null },
   };
   if (data.ood) {
@@ -131,6 +133,7 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
   if (data.grid) {
     const g = await model.predict(data.grid.dataset.x, { seed: 0 });
     result.grid = { size: data.grid.size, probs: g.probs };
+    if (data.train) result.distanceAwareness = distanceAwareness(g.scores, data.grid.dataset, data.train);
   }
   result.latency = await measureLatency(model, data.latency, opts.latencyRuns ?? 5);
   return result;

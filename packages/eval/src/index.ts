@@ -34,6 +34,14 @@ export {
   cornerProbabilities,
   type EvaluateOptions,
 } from './evaluate.js';
+export {
+  DISTANCE_AWARENESS_TARGET,
+  type DistanceAwareness,
+  distanceAwareness,
+  nearestDistances,
+  midranks,
+  spearman,
+} from './distance-awareness.js';
 export { type SurfaceInput, methodFigureSpec, overviewFigureSpec, renderSvg, svgToPng, renderPng } from './figures.js';
 export {
   type Histogram,

@@ -35,6 +35,8 @@ export interface ModelReport {
   latency: ModelResult['latency'];
   /** p(class 0) at the grid's four corners, far from the data (two moons only). */
   farCorners: number[] | null;
+  /** Spearman correlation of the grid's uncertainty with the distance to the training data (two moons only). */
+  distanceAwareness?: ModelResult['distanceAwareness'];
   /** The model's surface figure (two moons only). */
   figure: string | null;
 }
@@ -108,6 +110,7 @@ export function buildReportJson(
       ood: r.ood,
       latency: r.latency,
       farCorners: r.grid ? cornerProbabilities(r.grid, r.classes.length) : null,
+      distanceAwareness: r.distanceAwareness,
       figure: modelFigures.get(r.name) ?? null,
     })),
     overviewFigure: figures.overview,
@@ -201,15 +204,51 @@ function describe(report: ReportJson): string[] {
   ];
 }
 
-/** The report's figures with their headings, in reading order. */
-function figureList(report: ReportJson): { title: string; file: string }[] {
+/** The tutorial's model names, for figure titles (a model named after its method gets this name). */
+export const METHOD_LABELS: Record<string, string> = {
+  deterministic: 'Deterministic Model',
+  sngp: 'SNGP',
+  'mc-dropout': 'MC Dropout',
+  ensemble: 'Deep Ensemble',
+};
+
+/**
+ * What to look for in each method's surfaces (the same text as under the web demo's plots).
+ * Keyed by method; other methods get no caption.
+ */
+export const METHOD_CAPTIONS: Record<string, string> = {
+  deterministic:
+    'Look at the red OOD cluster: the plain network is confidently one class there (dark or yellow, never teal) and its uncertainty is high only along the decision boundary.',
+  sngp: 'Away from both moons p(class 0) fades to 0.5 (teal) and the uncertainty rises everywhere, the OOD cluster included: distance awareness.',
+  'mc-dropout':
+    'Dropout samples disagree a little more near the boundary, but the OOD cluster still looks certain: sampling weights does not see distance from the data.',
+  ensemble:
+    'Members disagree in a wider band around the boundary than one network, yet far regions that all members extrapolate alike still look certain.',
+};
+
+const SURFACES_CAPTION =
+  'Left: the class probability p(class 0); right: the predictive uncertainty p(1 - p), divided by its maximum over the grid ' +
+  '(the tutorial\'s normalisation, so each model\'s most uncertain spot is 1). Blue and orange: training points; red diamonds: ' +
+  'the out-of-domain cluster, never seen in training. A distance-aware model is uncertain (yellow) away from the data.';
+
+/**
+ * A model's display name: the tutorial's name when the model is named after its method.
+ * @param m - the model's name and method.
+ * @returns e.g. "SNGP" for a model named "sngp", else its own name.
+ */
+export function displayName(m: { name: string; method: string }): string {
+  return m.name === m.method ? (METHOD_LABELS[m.method] ?? m.name) : m.name;
+}
+
+/** The report's figures with their headings and captions, in reading order. */
+function figureList(report: ReportJson): { title: string; file: string; caption?: string }[] {
   const d = report.diagnosticFigures;
-  const out: { title: string; file: string }[] = [];
-  if (report.overviewFigure) out.push({ title: 'All methods', file: report.overviewFigure });
+  const out: { title: string; file: string; caption?: string }[] = [];
+  if (report.overviewFigure) out.push({ title: 'All methods', file: report.overviewFigure, caption: SURFACES_CAPTION });
   if (d.scoreHistogram) out.push({ title: `OOD detection: ${SCORE_LABELS[report.defaultScore]}, in-domain vs OOD`, file: d.scoreHistogram });
   if (d.roc) out.push({ title: 'OOD detection: ROC curves', file: d.roc });
   if (d.reliability) out.push({ title: 'Calibration: reliability diagrams', file: d.reliability });
-  for (const m of report.models) if (m.figure) out.push({ title: m.name, file: m.figure });
+  for (const m of report.models) if (m.figure) out.push({ title: displayName(m), file: m.figure, caption: METHOD_CAPTIONS[m.method] });
   return out;
 }
 
@@ -219,30 +258,42 @@ export function renderMarkdown(report: ReportJson): string {
   const scores = oodScoreTable(report);
   if (scores) out.push('## OOD detection by score', '', formatMarkdownTable(scores), '');
   out.push('## Scores', '', scoresParagraph(), '');
-  for (const fig of figureList(report)) out.push(`## ${fig.title}`, '', `![${fig.title}](${fig.file})`, '');
+  for (const fig of figureList(report)) out.push(`## ${fig.title}`, '', `![${fig.title}](${fig.file})`, '', ...(fig.caption ? [fig.caption, ''] : []));
   return out.join('\n');
 }
 
 function htmlTable(rows: string[][]): string {
-  return `<table>\n<thead><tr>${rows[0].map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows
+  // Wide tables scroll inside their box, never the page (phones).
+  return `<div class="table-wrap"><table>\n<thead><tr>${rows[0].map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows
     .slice(1)
     .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
-    .join('\n')}\n</tbody>\n</table>`;
+    .join('\n')}\n</tbody>\n</table></div>`;
 }
 
 export function renderHtml(report: ReportJson): string {
   const scores = oodScoreTable(report);
   const figs = figureList(report)
-    .map((fig) => `<h2>${escapeHtml(fig.title)}</h2>\n<img src="${fig.file}" alt="${escapeHtml(fig.title)}">`)
+    .map(
+      (fig) =>
+        `<figure>\n<h2>${escapeHtml(fig.title)}</h2>\n<img src="${fig.file}" alt="${escapeHtml(fig.title)}">` +
+        `${fig.caption ? `\n<figcaption>${escapeHtml(fig.caption)}</figcaption>` : ''}\n</figure>`,
+    )
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SNGP toolkit evaluation report</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>SNGP toolkit evaluation report</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { padding: .3rem .7rem; border-bottom: 1px solid #ddd; text-align: right; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 1100px; color: #222; overflow-wrap: anywhere; }
+h1 { font-size: 1.5rem; }
+h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: 1rem 0; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { padding: .3rem .7rem; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
-img { max-width: 100%; }
+figure { margin: 0; }
+img { display: block; max-width: 100%; height: auto; }
+figcaption { color: #444; margin: .25rem 0 0; max-width: 60rem; }
 </style></head>
 <body>
 <h1>SNGP toolkit evaluation report</h1>
@@ -260,7 +311,7 @@ ${figs}
 function surfaceInput(r: ModelResult, grid: GridSpec, data: EvalData): SurfaceInput {
   if (!r.grid) throw new Error('surfaceInput needs grid probabilities');
   return {
-    title: r.name,
+    title: displayName(r),
     size: grid.size,
     xRange: grid.xRange,
     yRange: grid.yRange,

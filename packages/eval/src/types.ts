@@ -1,5 +1,6 @@
 import type { CalibrationBin, Method, UncertaintyScoreName, UncertaintyScores } from '@sngp/core';
 import type { ModelInfo, PredictOptions, Prediction, SngpModel } from '@sngp/runtime';
+import type { DistanceAwareness } from './distance-awareness.js';
 
 /**
  * What evaluation needs from a loaded model: the structural subset of `@sngp/runtime`'s
@@ -71,6 +72,8 @@ export interface ModelResult {
   latency: LatencyResult;
   /** Probabilities over the 100 x 100 grid (two moons only), row-major [rows * K]. */
   grid: { size: number; probs: Float32Array } | null;
+  /** Spearman correlation of the grid's uncertainty with the distance to the nearest training point (two moons only). */
+  distanceAwareness: DistanceAwareness | null;
   /** The runtime's per-row uncertainty scores, test and OOD rows (for the figures; not in metrics.json). */
   scores: { test: UncertaintyScores; ood: UncertaintyScores | null };
 }

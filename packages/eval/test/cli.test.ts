@@ -24,7 +24,7 @@ const oneErrorLine = (stderr: string) => {
 describe('sngp-eval end to end', () => {
   it('writes a report for the four methods on two moons', () => {
     const out = join(dir, 'report');
-    const r = evalCli([...METHODS.map((m) => models[m]), '--data', 'moons', '--out', out, '--device', 'cpu', '--latency-runs', '2']);
+    const r = evalCli([...METHODS.map((m) => models[m]), '--data', 'moons', '--out', out, '--device', 'cpu', '--latency-runs', '1']);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Model\s+Accuracy\s+NLL\s+Brier\s+ECE\s+ECE uncalibrated\s+OOD AUROC/);

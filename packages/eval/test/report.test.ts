@@ -50,6 +50,14 @@ describe('report', () => {
     expect(md).toMatch(/## OOD detection by score\n\n\| Model \| AUROC log\(1 - max p\) \| AUPR log\(1 - max p\) \| AUROC entropy \| AUPR entropy \| AUROC variance \| AUPR variance \|/);
     expect(md).toMatch(/## Scores\n\nUncertainty scores .*log\(1 - max p\) is the log of the total probability .*Entropy .*Variance \(SNGP only\)/);
     expect(html).toContain('<h2>Scores</h2>');
+    // Phones: a viewport, tables that scroll in their own box, images that shrink.
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html).toContain('<div class="table-wrap"><table>');
+    expect(html).toMatch(/img \{[^}]*max-width: 100%/);
+    // The tutorial's model names and a "what to look for" caption under each surface figure.
+    expect(html).toMatch(/<h2>SNGP<\/h2>\n<img src="figures\/sngp.png"[^>]*>\n<figcaption>Away from both moons/);
+    expect(html).toMatch(/<h2>Deterministic Model<\/h2>\n<img src="figures\/deterministic.png"[^>]*>\n<figcaption>Look at the red OOD cluster/);
+    expect(md).toMatch(/## SNGP\n\n!\[SNGP\]\(figures\/sngp.png\)\n\nAway from both moons/);
     expect(existsSync(join(out, 'metrics.json'))).toBe(true);
   }, 60_000);
 

@@ -14,7 +14,9 @@ import { Command } from 'commander';
 import { exportModel, type ExportReport } from './export.js';
 import { RANDOM_FEATURE_OPS, type RandomFeatureOp } from './graphs/sngp.js';
 import { DEFAULT_VARIANCE_TOLERANCE, POSTERIOR_CHOICES, type PosteriorChoice } from './posterior.js';
-import { verifyModel, type VerifyReport } from './verify.js';
+import { type VerificationCoverage, defaultCoverage, verifyModel, type VerifyReport } from './verify.js';
+
+const COVERAGES = ['auto', 'full', 'sample'] as const;
 
 interface CliOptions {
   out: string;
@@ -23,6 +25,7 @@ interface CliOptions {
   posterior: string;
   varianceTolerance: string;
   randomFeatures: string;
+  verifyPoints: string;
   verify: boolean;
   meanFieldProbs: boolean;
   json: boolean;
@@ -76,11 +79,16 @@ async function run(dir: string, opts: CliOptions): Promise<void> {
     throw new SngpError(`--variance-tolerance: expected a number >= 0 (a relative variance error, e.g. ${DEFAULT_VARIANCE_TOLERANCE}), got "${opts.varianceTolerance}"`);
   if (!(RANDOM_FEATURE_OPS as readonly string[]).includes(opts.randomFeatures))
     throw new SngpError(`--random-features: expected one of ${RANDOM_FEATURE_OPS.join(', ')}, got "${opts.randomFeatures}"`);
+  if (!(COVERAGES as readonly string[]).includes(opts.verifyPoints))
+    throw new SngpError(`--verify-points: expected one of ${COVERAGES.join(', ')}, got "${opts.verifyPoints}"`);
   checkOutputPath(opts.out, ONNX_MODEL_OUTPUT, { force, inputs: [dir] });
   const ckpt = readCheckpoint(dir);
   if (opts.as !== undefined && opts.as !== 'mc-dropout') throw new SngpError(`--as: expected "mc-dropout", got "${opts.as}"`);
   const mcSamples = opts.mcSamples === undefined ? undefined : Number(opts.mcSamples);
+  const coverage: VerificationCoverage =
+    opts.verifyPoints === 'auto' ? defaultCoverage(opts.as === 'mc-dropout' ? 'mc-dropout' : ckpt.config.method) : (opts.verifyPoints as VerificationCoverage);
   const { bytes, baked, report, verificationReference } = exportModel(ckpt, {
+    coverage,
     meanFieldProbs: opts.meanFieldProbs,
     as: opts.as,
     mcSamples,
@@ -89,7 +97,8 @@ async function run(dir: string, opts: CliOptions): Promise<void> {
     randomFeatures: opts.randomFeatures as RandomFeatureOp,
   });
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-  const verify = opts.verify ? await verifyModel(bytes, baked, { reference: verificationReference }) : null;
+  // Export's float64 reference (SNGP low-rank) is over the same points: verification reuses it.
+  const verify = opts.verify ? await verifyModel(bytes, baked, { coverage, reference: verificationReference }) : null;
   // Only a verified model is written, atomically, so a failure never clobbers an existing file.
   if (!verify || verify.passed) writeFileAtomic(opts.out, bytes, { kind: ONNX_MODEL_OUTPUT, force });
   if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, written: !verify || verify.passed, export: report, verification: verify }, null, 2) + '\n');
@@ -103,10 +112,11 @@ const program = new Command()
   .argument('<checkpoint-dir>', 'checkpoint directory (checkpoint.json + weights.safetensors)')
   .requiredOption('-o, --out <file>', 'output .onnx file (atomically; an existing file is replaced only if it is a model of ours, see --force)')
   .option('--no-verify', 'skip running the model with onnxruntime-node against the float64 reference')
+  .option('--verify-points <coverage>', `points verified: ${COVERAGES.join(' | ')} (auto: every grid/test/OOD point for deterministic and SNGP, a representative ~800-point sample for MC dropout and ensembles; SNGP low-rank: also where the truncation error is measured)`, 'auto')
   .option('--mean-field-probs', 'SNGP: also output mean-field probs [N, K] (for generic ONNX servers)', false)
   .option('--as <method>', 'mc-dropout: export a deterministic checkpoint as MC dropout (the same network, dropout on at inference)')
   .option('--mc-samples <n>', 'MC dropout: samples T of the exported model (default: the checkpoint\'s)')
-  .option('--posterior <form>', `SNGP: posterior in the graph: ${POSTERIOR_CHOICES.join(' | ')} (default full; auto: low-rank with the smallest rank meeting --variance-tolerance, full if that rank is over M/2)`, 'full')
+  .option('--posterior <form>', `SNGP: posterior in the graph: ${POSTERIOR_CHOICES.join(' | ')} (default auto: low-rank with the smallest rank meeting --variance-tolerance, full if that rank is over M/2)`, 'auto')
   .option('--variance-tolerance <rel>', 'SNGP: largest relative variance error vs the full posterior that the low-rank posterior may have, proven for every input', String(DEFAULT_VARIANCE_TOLERANCE))
   .option('--random-features <op>', `SNGP: how the graph computes cos(): ${RANDOM_FEATURE_OPS.join(' | ')} (polynomial: faster on wasm, slower on the native CPU provider)`, 'cos')
   .option('--json', 'print the export and verification report as JSON', false)

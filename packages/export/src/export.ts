@@ -8,7 +8,7 @@ import { modelCardFor } from './model-card.js';
 import { encodeModel, type GraphProto, type ModelProto, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
 import type { PosteriorChoice, PosteriorKind } from './posterior.js';
 import { referenceForward, type ReferenceOutput } from './reference.js';
-import { verificationPoints } from './verify.js';
+import { type VerificationCoverage, verificationPoints } from './verification-points.js';
 
 /** The ONNX `producer_name` of every exported model. */
 export const PRODUCER_NAME = 'sngp-export';
@@ -31,8 +31,8 @@ export interface ExportOptions {
   /** MC dropout samples T of the exported model (default: the checkpoint's `mcSamples`). */
   mcSamples?: number;
   /**
-   * SNGP: the posterior form of the graph: `full` (default), `auto` (low-rank with the smallest
-   * rank that meets `varianceTolerance`, full when that rank is over half of M) or `low-rank`.
+   * SNGP: the posterior form of the graph: `auto` (default: low-rank with the smallest rank that
+   * meets `varianceTolerance`, full when that rank is over half of M), `full` or `low-rank`.
    */
   posterior?: PosteriorChoice;
   /**
@@ -42,6 +42,12 @@ export interface ExportOptions {
   varianceTolerance?: number;
   /** SNGP: how the graph evaluates the random features' cosine (default `cos`; see `sngpGraph`). */
   randomFeatures?: RandomFeatureOp;
+  /**
+   * SNGP low-rank: the verification points the truncation error is measured on (and
+   * `verificationReference` computed at): every point (`full`, default) or the representative
+   * sample (`sample`, ~14x cheaper; see `VerificationCoverage`). Pass the same to `verifyModel`.
+   */
+  coverage?: VerificationCoverage;
 }
 
 /**
@@ -134,8 +140,9 @@ export interface ExportResult {
   /** What was built. */
   report: ExportReport;
   /**
-   * The float64 reference at the default verification points, when export computed it (to measure
-   * a low-rank posterior's error): pass it to {@link verifyModel} as `reference` to skip recomputing.
+   * The float64 reference at the verification points of `coverage`, when export computed it (to
+   * measure a low-rank posterior's error): pass it to {@link verifyModel} as `reference`, with the
+   * same `coverage`, to skip recomputing.
    */
   verificationReference?: ReferenceOutput;
 }
@@ -194,7 +201,7 @@ export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportR
   let measuredOver: string | null = null;
   const post = baked.gp?.posterior;
   if (baked.gp && post?.kind === 'low-rank') {
-    const pts = verificationPoints(baked.config);
+    const pts = verificationPoints(baked.config, undefined, opts.coverage ?? 'full');
     verificationReference = referenceForward(baked, pts.x, pts.n, { features: true });
     const lowRank = lowRankVariance(verificationReference.features!, pts.n, post.factor!, baked.gp.m, post.rank);
     measured = varianceErrors(lowRank, verificationReference.variance!);

@@ -15,6 +15,8 @@ export { RANDOM_FEATURE_OPS, COS_POLY, type RandomFeatureOp } from './graphs/sng
 export {
   verifyModel,
   verificationPoints,
+  defaultCoverage,
+  type VerificationCoverage,
   TOLERANCES,
   type VerifyOptions,
   type VerifyReport,

@@ -46,7 +46,7 @@ export const MAX_FEATURE_NORM_SQUARED = 2;
 
 /** Options of {@link choosePosterior}. */
 export interface PosteriorOptions {
-  /** `full` (default), `auto` or `low-rank`. */
+  /** `auto` (default), `full` or `low-rank`. */
   posterior?: PosteriorChoice;
   /**
    * Largest relative variance error the low-rank posterior may have, proven (default
@@ -96,10 +96,7 @@ export interface GpPosterior {
  *   eigenvalue below the ridge by more than the tolerance: use `full`).
  */
 export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: number, opts: PosteriorOptions = {}, source = 'gp.precision'): GpPosterior {
-  // Full by default: onnxruntime-web's WebGPU backend (browsers) returned a wrong variance for the
-  // low-rank graph on a 10,000-row batch (off by ~4% at the grid's far corner, while onnxruntime-node's
-  // CPU and WebGPU providers agree with the float64 reference); low-rank stays an explicit choice.
-  const requested = opts.posterior ?? 'full';
+  const requested = opts.posterior ?? 'auto';
   if (!(POSTERIOR_CHOICES as readonly string[]).includes(requested))
     throw new SngpError(`posterior must be one of ${POSTERIOR_CHOICES.join(', ')}, got ${JSON.stringify(requested)}`);
   const tolerance = opts.varianceTolerance ?? DEFAULT_VARIANCE_TOLERANCE;

@@ -1,7 +1,10 @@
-import { type Checkpoint, type CheckpointConfig, DEFAULT_NOISE_SEED, ONNX_NAMES, Rng, SngpError, dropoutNoise, twoMoons } from '@sngp/core';
+import { type Checkpoint, DEFAULT_NOISE_SEED, ONNX_NAMES, SngpError, dropoutNoise } from '@sngp/core';
 import { type Device, type FloatTensor, loadModel } from '@sngp/runtime';
 import { bakeCheckpoint, type BakedModel } from './baked-weights.js';
 import { referenceForward, type ReferenceOutput } from './reference.js';
+import { type VerificationCoverage, defaultCoverage, verificationPoints } from './verification-points.js';
+
+export { verificationPoints, defaultCoverage, type VerificationCoverage } from './verification-points.js';
 
 /**
  * How close the exported model (float32, onnxruntime) must come to the float64 reference for
@@ -38,6 +41,11 @@ export interface VerifyOptions {
   };
   /** Seed of the MC dropout noise (default: the runtime's, `DEFAULT_NOISE_SEED`). */
   seed?: number;
+  /**
+   * Without `points`: every default point or the representative subset (default:
+   * {@link defaultCoverage} of the model's method, `sample` for MC dropout and ensembles).
+   */
+  coverage?: VerificationCoverage;
   /**
    * The float64 reference outputs at `points` (or at the default points when `points` is not
    * given), e.g. `ExportResult.verificationReference`: skips recomputing them (seconds at M = 1024).
@@ -86,42 +94,6 @@ export interface VerifyReport {
   };
 }
 
-/**
- * The default verification points: moons grid + test set + OOD cluster for 2-D models, else 2000 Gaussian
- * points spread 3 standard deviations around the training mean (in and beyond the training data).
- * @param config - the checkpoint's configuration (input width and standardisation).
- * @param seed - seed of the moons OOD cluster or the Gaussian points (default: the training seed).
- * @returns raw features [n, inputDim], the row count and a label for reports.
- */
-export function verificationPoints(
-  config: CheckpointConfig,
-  seed = config.training.seed,
-): {
-  /** Raw features, row-major [n, inputDim]. */
-  x: Float32Array;
-  /** Rows. */
-  n: number;
-  /** Describes the points in reports. */
-  label: string;
-} {
-  const d = config.hyperParameters.inputDim;
-  if (d === 2) {
-    const { grid, test, ood } = twoMoons(seed);
-    const x = new Float32Array((grid.n + test.n + ood.n) * 2);
-    x.set(grid.x);
-    x.set(test.x, grid.n * 2);
-    x.set(ood.x, (grid.n + test.n) * 2);
-    return { x, n: grid.n + test.n + ood.n, label: `two-moons grid (${grid.n}) + test (${test.n}) + OOD (${ood.n})` };
-  }
-  // Spread over (and beyond) the training distribution: mean + 3 * std * z.
-  const n = 2000;
-  const s = config.standardization;
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * d);
-  for (let i = 0; i < n * d; i++) x[i] = (s ? s.mean[i % d] : 0) + 3 * (s ? s.std[i % d] : 1) * rng.normal();
-  return { x, n, label: `${n} Gaussian points (3 std around the training mean)` };
-}
-
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -152,7 +124,7 @@ export async function verifyModel(bytes: Uint8Array, source: Checkpoint | BakedM
   const model = 'nets' in source ? source : bakeCheckpoint(source);
   const { method } = model.config;
   const { numLayers: layers, hiddenDim: h } = model.hp;
-  const pts = opts.points ?? verificationPoints(model.config);
+  const pts = opts.points ?? verificationPoints(model.config, undefined, opts.coverage ?? defaultCoverage(method));
   const feeds: Record<string, FloatTensor> = { [ONNX_NAMES.features]: { data: pts.x, dims: [pts.n, model.hp.inputDim] } };
   let noise: Float32Array | undefined;
   if (method === 'mc-dropout') {

@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import {
   type Checkpoint,
   decodeModelCard,
+  encodeModelCard,
   lowRankFactor,
   lowRankVariance,
   posteriorSpectrum,
@@ -27,9 +28,11 @@ import {
   DEFAULT_VARIANCE_TOLERANCE,
   encodeModel,
   exportModel,
+  modelCardFor,
   ONNX_IR_VERSION,
   ONNX_OPSET,
-  referenceForward,
+  type ReferenceOutput,
+  verificationPoints,
   verifyModel,
 } from '../src/index.js';
 import { referenceFeatures } from '../src/reference.js';
@@ -38,20 +41,23 @@ import { PKG_DIR, randomCheckpoint } from './fixtures.js';
 
 const CHECKPOINT = resolve(PKG_DIR, '../../artifacts/checkpoints/sngp');
 
-/** The three point sets the acceptance names, as raw features. */
-const SETS = (() => {
-  const { grid, test, ood } = twoMoons(0);
-  return { grid, test, ood };
-})();
-
 let ckpt: Checkpoint;
 let full: BakedModel; // posterior 'full': the reference's Cholesky factor and the full covariance
-let exported: ReturnType<typeof exportModel>; // the default export
-const fullReference: Record<string, ReturnType<typeof referenceForward>> = {};
-/** The float64 reference (FULL posterior) of a set, computed once. */
-function reference(name: keyof typeof SETS): ReturnType<typeof referenceForward> {
-  return (fullReference[name] ??= referenceForward(full, SETS[name].x, SETS[name].n));
-}
+let exported: ReturnType<typeof exportModel>; // the auto export
+/** The verification points (grid, test, OOD in that order) and their FULL-posterior float64 reference. */
+let points: ReturnType<typeof verificationPoints>;
+let reference: ReferenceOutput;
+/** Row ranges of the three point sets the acceptance names, inside `points`. */
+const SETS = (() => {
+  const { grid, test, ood } = twoMoons(0);
+  return { grid: [0, grid.n], test: [grid.n, grid.n + test.n], ood: [grid.n + test.n, grid.n + test.n + ood.n] } as const;
+})();
+/**
+ * Every 5th verification point (2,300 rows across grid, test and OOD) for the checks that repeat
+ * per tolerance or per formulation: the bound holds for any input, so a spread subset tests it as
+ * well as all rows, at a fifth of the float64 cost.
+ */
+let sub: { x: Float32Array; n: number; rows: number[] };
 
 function maxRel(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   let m = 0;
@@ -65,6 +71,14 @@ function maxAbs(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   return m;
 }
 
+/** The reference's rows `rows` (variance [n], logits [n, 2]). */
+function referenceRows(rows: number[]): { variance: Float64Array; logits: Float64Array } {
+  const variance = Float64Array.from(rows, (r) => reference.variance![r]);
+  const logits = new Float64Array(rows.length * 2);
+  rows.forEach((r, i) => logits.set(reference.logits.subarray(2 * r, 2 * r + 2), 2 * i));
+  return { variance, logits };
+}
+
 async function runGraph(bytes: Uint8Array, x: Float32Array, n: number): Promise<{ logits: Float32Array; variance: Float32Array }> {
   const s = await ort.InferenceSession.create(bytes);
   try {
@@ -75,12 +89,13 @@ async function runGraph(bytes: Uint8Array, x: Float32Array, n: number): Promise<
   }
 }
 
+/** The SNGP graph of `baked` with `randomFeatures`, and its model card (the runtime needs one). */
 function graphBytes(baked: BakedModel, randomFeatures: RandomFeatureOp): Uint8Array {
   return encodeModel({
     irVersion: ONNX_IR_VERSION,
     producerName: 'test',
     producerVersion: '0',
-    metadataProps: [],
+    metadataProps: encodeModelCard(modelCardFor(baked, false)),
     graph: sngpGraph(baked, { randomFeatures }),
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
   });
@@ -91,6 +106,13 @@ beforeAll(() => {
   ckpt = readCheckpoint(CHECKPOINT);
   full = bakeCheckpoint(ckpt, { posterior: 'full' });
   exported = exportModel(ckpt, { posterior: 'auto' });
+  points = verificationPoints(ckpt.config);
+  // The export measured its error against this (full posterior, all verification points): reuse it.
+  reference = exported.verificationReference!;
+  expect(reference.variance!.length).toBe(points.n);
+  const rows: number[] = [];
+  for (let r = 0; r < points.n; r += 5) rows.push(r);
+  sub = { rows, n: rows.length, x: Float32Array.from(rows.flatMap((r) => [points.x[2 * r], points.x[2 * r + 1]])) };
 }, 300_000);
 
 describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)', () => {
@@ -124,16 +146,15 @@ describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)'
     expect(inits.some((t) => t.dims.length === 2 && t.dims[0] === m && t.dims[1] === m)).toBe(false);
   });
 
-  it('without options the posterior is full (the default); auto\'s variance (onnxruntime, float32) is within 1e-3 relative of the FULL float64 posterior on the grid, test and OOD sets', async () => {
+  it('without options the posterior is auto (the default); auto\'s variance (onnxruntime, float32) is within 1e-3 relative of the FULL float64 posterior on the grid, test and OOD sets', async () => {
     expect(full.gp!.posterior.kind).toBe('full');
-    expect(bakeCheckpoint(randomCheckpoint('sngp', { precisionRows: 8 })).gp!.posterior.kind).toBe('full');
+    expect(bakeCheckpoint(randomCheckpoint('sngp', { precisionRows: 8 })).gp!.posterior).toMatchObject({ kind: 'low-rank', requested: 'auto' });
     const model = await loadModel(exported.bytes, { device: 'cpu', strict: true });
     try {
-      for (const [name, set] of Object.entries(SETS)) {
-        const out = await model.runGraph({ features: { data: set.x, dims: [set.n, 2] } });
-        const ref = reference(name as keyof typeof SETS);
-        const rel = maxRel(out.variance.data, ref.variance!);
-        const logits = maxAbs(out.logits.data, ref.logits);
+      const out = await model.runGraph({ features: { data: points.x, dims: [points.n, 2] } });
+      for (const [name, [from, to]] of Object.entries(SETS)) {
+        const rel = maxRel(out.variance.data.subarray(from, to), reference.variance!.subarray(from, to));
+        const logits = maxAbs(out.logits.data.subarray(2 * from, 2 * to), reference.logits.subarray(2 * from, 2 * to));
         console.log(`${name}: variance max relative error vs full ${rel.toExponential(2)}, logits ${logits.toExponential(2)}`);
         expect(rel, name).toBeLessThanOrEqual(1e-3);
         expect(logits, name).toBeLessThanOrEqual(1e-5);
@@ -146,9 +167,10 @@ describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)'
   it('for several tolerances the float64 truncation error stays within the proven bound on every set', () => {
     const gp = full.gp!;
     const spectrum = posteriorSpectrum(ckpt.tensors['gp.precision'].data, gp.m, gp.ridge);
-    const phis = Object.fromEntries(
-      Object.entries(SETS).map(([name, set]) => [name, { phi: referenceFeatures(full, set.x, set.n), n: set.n, ref: reference(name as keyof typeof SETS).variance! }]),
-    );
+    // Per set, the subset's rows of that set.
+    const phi = referenceFeatures(full, sub.x, sub.n);
+    const ref = referenceRows(sub.rows).variance;
+    const setOf = (r: number) => (Object.entries(SETS).find(([, [from, to]]) => r >= from && r < to)![0]);
     let lastRank = 0;
     for (const tol of [1e-1, 1e-2, 1e-3, DEFAULT_VARIANCE_TOLERANCE, 1e-4]) {
       const rank = rankForTolerance(spectrum.shrinkage, tol)!;
@@ -157,42 +179,33 @@ describe('low-rank posterior on the two-moons SNGP (artifacts/checkpoints/sngp)'
       expect(rank).toBeGreaterThan(lastRank);
       lastRank = rank;
       const factor = lowRankFactor(spectrum, rank);
-      const line: string[] = [];
-      for (const [name, { phi, n, ref }] of Object.entries(phis)) {
-        const approx = lowRankVariance(phi, n, factor, gp.m, rank);
-        let worst = 0;
-        for (let i = 0; i < n; i++) {
-          const err = approx[i] - ref[i];
-          // Upwards up to float64 rounding (the reference is a triangular solve, ~1e-15 relative).
-          expect(err / ref[i], `${name} tol ${tol}`).toBeGreaterThan(-1e-9);
-          expect(err).toBeLessThanOrEqual(bound.perSquaredNorm * 2 + 1e-12);
-          worst = Math.max(worst, err / ref[i]);
-        }
-        expect(worst, `${name} tol ${tol}`).toBeLessThanOrEqual(bound.relative + 1e-9);
-        line.push(`${name} ${worst.toExponential(2)}`);
+      const approx = lowRankVariance(phi, sub.n, factor, gp.m, rank);
+      const worst: Record<string, number> = {};
+      for (let i = 0; i < sub.n; i++) {
+        const name = setOf(sub.rows[i]);
+        const err = approx[i] - ref[i];
+        // Upwards up to float64 rounding (the reference is a triangular solve, ~1e-15 relative).
+        expect(err / ref[i], `${name} tol ${tol}`).toBeGreaterThan(-1e-9);
+        expect(err).toBeLessThanOrEqual(bound.perSquaredNorm * 2 + 1e-12);
+        worst[name] = Math.max(worst[name] ?? 0, err / ref[i]);
       }
+      for (const [name, w] of Object.entries(worst)) expect(w, `${name} tol ${tol}`).toBeLessThanOrEqual(bound.relative + 1e-9);
+      expect(Object.keys(worst).sort()).toEqual(['grid', 'ood', 'test']);
+      const line = Object.entries(worst).map(([name, w]) => `${name} ${w.toExponential(2)}`);
       console.log(`tolerance ${tol}: rank ${rank}, proven ${bound.relative.toExponential(2)}, measured ${line.join(', ')}`);
     }
   }, 300_000);
 });
 
 describe('graph parity of each op formulation with the float64 reference', () => {
-  /** Every 5th point of grid, test and OOD: 2,300 rows. */
-  const sub = (() => {
-    const all = [SETS.grid, SETS.test, SETS.ood];
-    const rows: number[] = [];
-    for (const s of all) for (let i = 0; i < s.n; i += 5) rows.push(s.x[2 * i], s.x[2 * i + 1]);
-    return { x: Float32Array.from(rows), n: rows.length / 2 };
-  })();
-
   for (const randomFeatures of ['cos', 'polynomial'] as const)
     for (const posterior of ['full', 'low-rank'] as const)
       it(`two-moons SNGP, ${posterior} posterior, ${randomFeatures} random features: logits within 1e-5, variance within 1e-3 + bound`, async () => {
         const baked = posterior === 'full' ? full : exported.baked;
         const out = await runGraph(graphBytes(baked, randomFeatures), sub.x, sub.n);
-        const ref = referenceForward(full, sub.x, sub.n);
+        const ref = referenceRows(sub.rows);
         const logits = maxAbs(out.logits, ref.logits);
-        const variance = maxRel(out.variance, ref.variance!);
+        const variance = maxRel(out.variance, ref.variance);
         console.log(`${posterior} / ${randomFeatures}: logits ${logits.toExponential(2)}, variance relative ${variance.toExponential(2)}`);
         expect(logits).toBeLessThanOrEqual(1e-5);
         expect(variance).toBeLessThanOrEqual(1e-3 + baked.gp!.posterior.relativeErrorBound);
@@ -212,19 +225,25 @@ describe('graph parity of each op formulation with the float64 reference', () =>
   }, 120_000);
 
   it('verification measures the low-rank error against the FULL posterior: a loose tolerance is visible, and fails without its allowance', async () => {
-    const loose = exportModel(ckpt, { posterior: 'auto', varianceTolerance: 0.05 });
-    const post = loose.report.posterior!;
+    // Baked, not exported: the export's float64 measurement is the default export's job (tested
+    // above); the verification reference is the same (full posterior, same points) for both.
+    const looseBaked = bakeCheckpoint(ckpt, { posterior: 'auto', varianceTolerance: 0.05 });
+    const post = looseBaked.gp!.posterior;
     expect(post.kind).toBe('low-rank');
     expect(post.rank).toBeLessThan(exported.report.posterior!.rank);
-    const v = await verifyModel(loose.bytes, loose.baked, { reference: loose.verificationReference });
+    const loose = { bytes: graphBytes(looseBaked, 'cos'), baked: looseBaked };
+    const v = await verifyModel(loose.bytes, loose.baked, { reference });
     expect(v.passed).toBe(true);
-    // The graph's error is the truncation (float64 measurement) plus float32 rounding, far above
-    // the default export's, and within 1e-3 of what export measured.
+    // The graph's error is the truncation plus float32 rounding: far above the default export's, at
+    // least the float64 truncation error on the subset (a max over fewer rows), within the bound.
+    const truncation = maxRel(lowRankVariance(referenceFeatures(full, sub.x, sub.n), sub.n, post.factor!, looseBaked.gp!.m, post.rank), referenceRows(sub.rows).variance);
+    console.log(`loose (tolerance 0.05): rank ${post.rank}, float64 truncation ${truncation.toExponential(2)} on the subset, graph ${v.maxVarianceRelDiff!.toExponential(2)}`);
     expect(v.maxVarianceRelDiff!).toBeGreaterThan(1e-3);
-    expect(Math.abs(v.maxVarianceRelDiff! - post.measuredRelativeError)).toBeLessThan(1e-3);
+    expect(v.maxVarianceRelDiff!).toBeGreaterThanOrEqual(truncation - 1e-4);
+    expect(v.maxVarianceRelDiff!).toBeLessThanOrEqual(post.relativeErrorBound + 1e-3);
     // The same graph checked as if it were full (no truncation allowance) fails.
     const asFull = { ...loose.baked, gp: { ...loose.baked.gp!, posterior: { ...loose.baked.gp!.posterior, relativeErrorBound: 0 } } };
-    const strict = await verifyModel(loose.bytes, asFull, { reference: loose.verificationReference });
+    const strict = await verifyModel(loose.bytes, asFull, { reference });
     expect(strict.passed).toBe(false);
     expect(strict.failures.join()).toMatch(/max variance relative diff/);
   }, 300_000);

@@ -256,7 +256,7 @@ describe('low-rank posterior', () => {
 
   it('choosePosterior: auto keeps low-rank up to M/2 directions and full beyond; the bounds match the spectrum', () => {
     const d = spectrum.shrinkage;
-    expect(choosePosterior(precision, m, ridge).kind).toBe('full'); // the default
+    expect(choosePosterior(precision, m, ridge).requested).toBe('auto'); // the default
     const small = choosePosterior(precision, m, ridge, { posterior: 'auto', varianceTolerance: 1e-2 });
     expect(small.kind).toBe('low-rank');
     expect(small.rank).toBe(rankForTolerance(d, 1e-2));

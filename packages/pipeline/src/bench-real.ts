@@ -23,6 +23,7 @@ function trainArgs(d: PreparedData, quick: boolean): string[] {
   return ['--epochs', quick ? '40' : '100', '--batch-size', '32', '--learning-rate', '1e-3'];
 }
 
+/** One method's figures on one data set (a row of results.json). */
 export interface RealDataRow {
   dataset: string;
   method: Method;
@@ -32,6 +33,38 @@ export interface RealDataRow {
   auroc: number | null;
   aupr: number | null;
   trainSeconds: number;
+}
+
+/** Issue #12's acceptance: SNGP within this many accuracy points of the deterministic model. */
+const ACCURACY_MARGIN = 0.015;
+/** Issue #12's acceptance: SNGP's test ECE after calibration at most this. */
+const ECE_LIMIT = 0.03;
+
+/** One acceptance check of SNGP against the deterministic model on one data set. */
+export interface AcceptanceCheck {
+  dataset: string;
+  check: string;
+  pass: boolean;
+}
+
+/** Issue #12's acceptance checks per data set: accuracy, OOD AUROC (where there is an OOD set), ECE. */
+function acceptanceChecks(rows: RealDataRow[]): AcceptanceCheck[] {
+  const out: AcceptanceCheck[] = [];
+  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
+    const sngp = rows.find((r) => r.dataset === dataset && r.method === 'sngp');
+    const det = rows.find((r) => r.dataset === dataset && r.method === 'deterministic');
+    if (!sngp || !det) continue;
+    const f = (v: number) => v.toFixed(4);
+    out.push({
+      dataset,
+      check: `SNGP accuracy ${f(sngp.accuracy)} >= deterministic ${f(det.accuracy)} - ${ACCURACY_MARGIN}`,
+      pass: sngp.accuracy >= det.accuracy - ACCURACY_MARGIN,
+    });
+    if (sngp.auroc !== null && det.auroc !== null)
+      out.push({ dataset, check: `SNGP OOD AUROC ${f(sngp.auroc)} >= deterministic ${f(det.auroc)}`, pass: sngp.auroc >= det.auroc });
+    out.push({ dataset, check: `SNGP ECE ${f(sngp.ece)} <= ${ECE_LIMIT} (calibrated)`, pass: sngp.ece <= ECE_LIMIT });
+  }
+  return out;
 }
 
 function arg(name: string): string | undefined {
@@ -99,7 +132,9 @@ runStage(async () => {
     ...rows.map((r) => [r.dataset, r.method, f(r.accuracy), f(r.nll), f(r.ece), f(r.auroc), f(r.aupr), r.trainSeconds.toFixed(1)]),
   ];
   const about = datasets.map((d) => `- ${d.name}: ${d.description}`).join('\n');
-  writeFileAtomic(join(out, 'results.json'), JSON.stringify({ quick, machine, datasets: datasets.map((d) => ({ name: d.name, description: d.description })), rows }, null, 2) + '\n');
-  writeFileAtomic(join(out, 'results.md'), `Machine: ${machine}${quick ? ' (quick run)' : ''}\n\n${about}\n\n${formatMarkdownTable(table)}\n`);
-  process.stdout.write(`\nmachine: ${machine}\n${about}\n\n${formatTextTable(table)}\n\nwritten: ${join(out, 'results.md')}\n`);
+  const checks = acceptanceChecks(rows);
+  const checkLines = checks.map((c) => `${c.pass ? 'ok  ' : 'FAIL'} ${c.dataset}: ${c.check}`).join('\n');
+  writeFileAtomic(join(out, 'results.json'), JSON.stringify({ quick, machine, datasets: datasets.map((d) => ({ name: d.name, description: d.description })), rows, checks }, null, 2) + '\n');
+  writeFileAtomic(join(out, 'results.md'), `Machine: ${machine}${quick ? ' (quick run)' : ''}\n\n${about}\n\n${formatMarkdownTable(table)}\n\nAcceptance (issue #12):\n\n${checks.map((c) => `- ${c.pass ? 'ok' : '**FAIL**'} ${c.dataset}: ${c.check}`).join('\n')}\n`);
+  process.stdout.write(`\nmachine: ${machine}\n${about}\n\n${formatTextTable(table)}\n\n${checkLines}\n\nwritten: ${join(out, 'results.md')}\n`);
 });

@@ -21,6 +21,13 @@ export interface PipelineConfig {
   mcDropoutFromDeterministic: boolean;
   /** Training processes run side by side (tfjs-wasm is single-threaded). */
   concurrency: number;
+  /**
+   * The ensemble trains as this many processes of about ensembleSize / ensembleParts members each
+   * (`sngp-train --ensemble-members`), merged into one checkpoint: the members are independent and
+   * each part's members are bit-identical to the whole run's, so the work spreads over the cores.
+   * Optional (default 1: one process).
+   */
+  ensembleParts: number;
   /** Relative to the repository root. */
   artifactsDir: string;
   reportDir: string;
@@ -49,8 +56,11 @@ export function loadPipelineConfig(): PipelineConfig {
     if (!(METHODS as readonly string[]).includes(m)) throw new SngpError(`${path}: field "methods": unknown method "${m}"`);
   if (c.mcDropoutFromDeterministic && c.methods.includes('mc-dropout') && !c.methods.includes('deterministic'))
     throw new SngpError(`${path}: field "mcDropoutFromDeterministic" needs "deterministic" in "methods"`);
-  for (const k of ['epochs', 'ensembleSize', 'concurrency'] as const)
+  c.ensembleParts ??= 1;
+  for (const k of ['epochs', 'ensembleSize', 'concurrency', 'ensembleParts'] as const)
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new SngpError(`${path}: field "${k}": expected a positive integer, got ${c[k]}`);
+  if (c.ensembleParts > c.ensembleSize)
+    throw new SngpError(`${path}: field "ensembleParts": ${c.ensembleParts} parts for ${c.ensembleSize} members; use at most ensembleSize parts`);
   return c;
 }
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SngpError } from '@sngp/core';
-import { formatTextTable, metricsTable, type ReportJson } from '@sngp/eval';
+import { DISTANCE_AWARENESS_TARGET, formatTextTable, metricsTable, type ReportJson } from '@sngp/eval';
 import { REPORT_TIMINGS, loadPipelineConfig, pipelinePaths } from './config.js';
 import { type ExportRecord, type TrainRecord, readManifest } from './manifest.js';
 import { runStage } from './stage.js';
@@ -44,6 +44,9 @@ runStage(() => {
     if (sngp.farCorners)
       out.push(`${mark(sngp.farCorners.every((v) => Math.abs(v - 0.5) < 0.1))} SNGP p(class 0) at the grid's far corners: ${sngp.farCorners.map((v) => v.toFixed(3)).join(', ')}`);
     if (det?.farCorners) out.push(`     deterministic p(class 0) at the far corners: ${det.farCorners.map((v) => v.toFixed(3)).join(', ')}`);
+    const da = sngp.distanceAwareness;
+    if (da)
+      out.push(`${mark(da.spearman >= DISTANCE_AWARENESS_TARGET)} SNGP distance awareness: Spearman(uncertainty on the grid, distance to the data) ${da.spearman.toFixed(3)} (>= ${DISTANCE_AWARENESS_TARGET}; variance ${da.byScore.variance?.toFixed(3) ?? '-'}, deterministic ${det?.distanceAwareness?.spearman.toFixed(3) ?? '-'})`);
     out.push('');
   }
   out.push(`report:  ${relative(process.env.INIT_CWD ?? process.cwd(), join(p.report, 'index.html'))}`);

@@ -16,6 +16,14 @@ function parseNumber(flag: string, raw: string | undefined): number | undefined 
   return v;
 }
 
+/** `--ensemble-members from:to` (two integers), or undefined when absent. */
+function parseMembers(raw: string | undefined): { from: number; to: number } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(raw);
+  if (!m) throw new SngpError(`--ensemble-members expects from:to (e.g. 0:5 for members 0 to 4), got "${raw}"`);
+  return { from: Number(m[1]), to: Number(m[2]) };
+}
+
 interface RawFlags {
   method: string;
   data: string;
@@ -36,6 +44,7 @@ interface RawFlags {
   ridge?: string;
   ensembleSize?: string;
   mcSamples?: string;
+  ensembleMembers?: string;
   meanFieldFactor?: string;
   gpNormalizeInput?: boolean;
   gpKernelScale?: string;
@@ -69,6 +78,7 @@ function toOptions(f: RawFlags): TrainOptions {
     ridge: n('--ridge', f.ridge),
     ensembleSize: n('--ensemble-size', f.ensembleSize),
     mcSamples: n('--mc-samples', f.mcSamples),
+    ensembleMembers: parseMembers(f.ensembleMembers),
     meanFieldFactor: n('--mean-field-factor', f.meanFieldFactor),
     gpNormalizeInput: f.gpNormalizeInput === true,
     gpKernelScale: f.gpKernelScale === undefined || f.gpKernelScale.trim() === 'auto' ? 'auto' : n('--gp-kernel-scale', f.gpKernelScale),
@@ -98,6 +108,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--random-features <m>', 'SNGP: random features M (default 1024)')
     .option('--ridge <s>', 'SNGP: ridge of the Laplace precision (default 1)')
     .option('--ensemble-size <n>', 'ensemble: members (default 10)')
+    .option('--ensemble-members <from:to>', 'ensemble: train only members from..to-1 (0-based), each exactly as in the whole ensemble; merge the parts with mergeEnsembleParts')
     .option('--mc-samples <n>', 'MC dropout: samples at inference (default 10)')
     .option('--mean-field-factor <x>', 'SNGP: mean-field lambda recorded for inference (default pi/8)')
     .option('--gp-normalize-input', 'SNGP: layer-normalise the hidden features before the random features (trainable gamma/beta)')
@@ -134,7 +145,7 @@ async function main(argv: string[]): Promise<void> {
       );
       if (info.gp)
         process.stderr.write(
-          `sngp-train: GP kernel scale ${info.gp.kernelScale.toPrecision(4)}${info.gp.auto ? ` (auto: median hidden distance ${info.gp.medianDistance!.toFixed(3)} over ${info.gp.rows} rows)` : ''}, input layer-norm ${info.gp.normalizeInput ? 'on' : 'off'}\n`,
+          `sngp-train: GP kernel scale ${info.gp.kernelScale.toPrecision(4)}${info.gp.auto ? ` (auto: 3 x median nearest-neighbour distance ${info.gp.neighbourDistance!.toFixed(3)} of the hidden features over ${info.gp.rows} rows, squared)` : ''}, input layer-norm ${info.gp.normalizeInput ? 'on' : 'off'}\n`,
         );
       progress = createProgress(info.epochs);
     },

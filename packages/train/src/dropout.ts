@@ -39,6 +39,16 @@ export function fillDropoutMask(rng: Rng, out: Float32Array, rate: number): void
   }
 }
 
+/**
+ * Advance `rng` exactly as {@link dropoutMasks} with the same `layers` and `rate` would, without
+ * drawing the masks: each mask takes four draws (its local generator's seed). Lets an ensemble
+ * trained in parts give each member the masks it gets when all members train together.
+ */
+export function skipDropoutMasks(rng: Rng, layers: number, rate: number): void {
+  if (rate <= 0 || layers === 0) return;
+  for (let i = 0; i < 4 * layers; i++) rng.nextUint32();
+}
+
 /** One [rows, width] mask per layer, or null when the rate is 0. */
 export function dropoutMasks(rng: Rng, layers: number, rows: number, width: number, rate: number): tf.Tensor2D[] | null {
   if (rate <= 0 || layers === 0) return null;

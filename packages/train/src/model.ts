@@ -23,6 +23,12 @@ export interface TrainableModel {
   readonly method: Method;
   /** How many independently shuffled batch streams a step consumes (ensemble size, else 1). */
   readonly members: number;
+  /**
+   * Batch streams a step consumes when it differs from `members`: an ensemble trained in parts
+   * gets a batch for every member of the whole ensemble (each member keeps its own shuffle stream)
+   * and uses its own members' batches.
+   */
+  readonly batchStreams?: number;
   readonly trainable: tf.Variable[];
   /** Runs before each optimizer step (spectral normalisation). */
   beforeStep(): void;

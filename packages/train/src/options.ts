@@ -66,6 +66,12 @@ export interface TrainOptions {
   /** `--mc-samples`: MC dropout, the samples T recorded for inference, a positive integer (default 10). */
   mcSamples?: number;
   /**
+   * `--ensemble-members from:to`: ensemble, train only members `from` .. `to - 1` (0-based) of the
+   * `ensembleSize` members, each exactly as it trains with all the others, into a checkpoint of
+   * `to - from` members; merge the parts with `mergeEnsembleParts`. Default: every member.
+   */
+  ensembleMembers?: { from: number; to: number };
+  /**
    * `--mean-field-factor`: SNGP, the mean-field factor lambda recorded for inference, any finite
    * number (default pi / 8; < 0 means plain softmax). Calibration, when on, fits its own.
    */
@@ -139,6 +145,8 @@ export interface ResolvedOptions {
   gpKernelScale: number | 'auto';
   /** SNGP: fit the mean-field factor and temperature on held-out data after training. */
   calibrate: boolean;
+  /** Ensemble: the members to train (a part of the ensemble), or null for all. */
+  ensembleMembers: { from: number; to: number } | null;
 }
 
 /**
@@ -260,5 +268,16 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
         ? 'auto'
         : num('gpKernelScale', o.gpKernelScale as number, 1, positive, 'a positive number or "auto"'),
     calibrate: o.calibrate ?? D.calibrate,
+    ensembleMembers: resolveMembers(o, method, num('ensembleSize', o.ensembleSize, D.ensembleSize, posInt, 'a positive integer')),
   };
+}
+
+/** `--ensemble-members`: a non-empty member range of an ensemble, or null when not given. */
+function resolveMembers(o: TrainOptions, method: Method, size: number): { from: number; to: number } | null {
+  const r = o.ensembleMembers;
+  if (r === undefined) return null;
+  if (method !== 'ensemble') throw new SngpError(`--ensemble-members applies to --method ensemble only (got ${method})`);
+  if (!(isInt(r.from) && isInt(r.to) && r.from >= 0 && r.from < r.to && r.to <= size))
+    throw new SngpError(`--ensemble-members must be from:to with 0 <= from < to <= ${size} (the ensemble size), got ${r.from}:${r.to}`);
+  return { from: r.from, to: r.to };
 }

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { Rng } from '@sngp/core';
 import { readCheckpoint } from '@sngp/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MEDIAN_DIVISOR, TrainingHealthGuard, autoKernelScale, chanceAccuracy, fitCalibration, resolveOptions, trainModel } from '../dist/index.js';
+import { NEIGHBOUR_FACTOR, TrainingHealthGuard, autoKernelScale, chanceAccuracy, fitCalibration, resolveOptions, trainModel } from '../dist/index.js';
 import { runCli } from './helpers.js';
 
 const DIGITS = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
@@ -59,24 +59,34 @@ describe('GP input options', () => {
 });
 
 describe('auto kernel scale', () => {
-  it('is the median heuristic, floored at 1', () => {
-    // Two clusters of 10 points in 3-d, 40 apart: 100 of the 190 pairs span the gap, so the median is 40.
-    const u = new Float64Array(20 * 3);
-    for (let i = 0; i < 20; i++) u[i * 3] = i < 10 ? 0 : 40;
-    const wide = autoKernelScale(u, 20, 3);
-    expect(wide.medianDistance).toBeCloseTo(40, 6);
-    expect(wide.scale).toBeCloseTo((40 / MEDIAN_DIVISOR) ** 2, 6);
-    expect(autoKernelScale(u, 20, 3, 1).scale).toBeCloseTo(1600, 6);
-    expect(autoKernelScale(u.map((v) => v / 100), 20, 3).scale).toBe(1);
+  it('is a bandwidth rule on nearest-neighbour distances, floored at 1', () => {
+    // 20 rows on a line in 3-d, 2 apart, plus two exact duplicates: every row's nearest distinct
+    // neighbour is 2 away (duplicates are nobody's neighbour), while the median of all pairs is ~14.
+    const rows = [...Array.from({ length: 20 }, (_, i) => [2 * i, 0, 0]), [0, 0, 0], [38, 0, 0]];
+    const u = Float64Array.from(rows.flat());
+    const r = autoKernelScale(u, rows.length, 3);
+    expect(r.neighbourDistance).toBeCloseTo(2, 12);
+    expect(r.medianDistance).toBeGreaterThan(10);
+    expect(r.rows).toBe(22);
+    expect(r.scale).toBeCloseTo((NEIGHBOUR_FACTOR * 2) ** 2, 9);
+    expect(autoKernelScale(u, rows.length, 3, 10).scale).toBeCloseTo(400, 9);
+    // Rows closer than 1 / NEIGHBOUR_FACTOR keep the tutorial's kernel (scale 1, never narrower).
+    expect(autoKernelScale(u.map((v) => v / 100), rows.length, 3).scale).toBe(1);
+    expect(autoKernelScale(new Float64Array(6), 2, 3).scale).toBe(1); // no distinct rows at all
+    expect(autoKernelScale(u, 1, 3).scale).toBe(1);
   });
 
   it('keeps scale 1 on two moons (the tutorial) and widens the kernel on the digits table', async () => {
     const moons = await trainModel({ epochs: 1 }, { backend: 'wasm' });
     expect(moons.summary.gp).toMatchObject({ auto: true, kernelScale: 1 });
+    // 1,000 rows on two curves: neighbours ~0.17 apart, half of 1 / NEIGHBOUR_FACTOR (ell ~ 0.5 < 1).
+    expect(moons.summary.gp!.neighbourDistance!).toBeLessThan(1 / NEIGHBOUR_FACTOR);
     expect(moons.checkpoint.config.hyperParameters.gpKernelScale).toBe(1);
     if (!hasDigits) throw new Error(`${DIGITS} is missing: apt-get install python3-sklearn`);
     const d = await trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' });
-    expect(d.summary.gp!.kernelScale).toBeGreaterThan(1);
+    // 64 pixels, ~500 rows: neighbouring rows are ~11 apart in the hidden space at initialisation.
+    expect(d.summary.gp!.neighbourDistance).toBeGreaterThan(5);
+    expect(d.summary.gp!.kernelScale).toBeCloseTo((NEIGHBOUR_FACTOR * d.summary.gp!.neighbourDistance!) ** 2, 6);
     expect(d.checkpoint.config.hyperParameters.gpKernelScale).toBe(d.summary.gp!.kernelScale);
   });
 });
@@ -122,7 +132,7 @@ describe('training-health guard', () => {
 });
 
 describe('calibration fit', () => {
-  it('lowers the NLL of over-confident logits (T > 1) and never raises it', () => {
+  it('softens over-confident logits through lambda (T never above 1) and never raises the NLL', () => {
     const rng = new Rng(1);
     const n = 400;
     const k = 3;
@@ -139,6 +149,7 @@ describe('calibration fit', () => {
     const fit = fitCalibration(logits, variance, labels, k, Math.PI / 8);
     expect(fit.nllAfter).toBeLessThan(fit.nllBefore);
     expect(fit.eceAfter).toBeLessThan(fit.eceBefore);
+    expect(fit.temperature).toBeLessThanOrEqual(1);
     expect(fit.temperature * Math.sqrt(1 + fit.meanFieldFactor * 0.5)).toBeGreaterThan(1.5);
   });
 });

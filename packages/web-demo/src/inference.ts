@@ -8,27 +8,58 @@ export type Provider = 'webgpu' | 'wasm';
 export interface Loaded {
   method: Method;
   model: SngpModel;
-  grid: Prediction;
+  grid: GridPrediction;
   loadMs: number;
   gridMs: number;
 }
 
+/** What the page knows about the browser's WebGPU adapter. */
+export interface AdapterReport {
+  /** "vendor architecture description" as the browser reports it. */
+  name: string;
+  /** The browser says it is a fallback (software) adapter. */
+  fallback: boolean;
+  /** A CPU renderer (SwiftShader, llvmpipe, ...): slower than wasm for these models. */
+  software: boolean;
+  /** Why it counts as software, for the banner; '' for a real GPU. */
+  reason: string;
+}
+
+/** Names of CPU (software) WebGPU / Vulkan / D3D renderers as adapters report them. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|microsoft basic|warp\b|cpu/i;
+
+/**
+ * Is this adapter a software renderer? Pure, so it is tested without a browser.
+ * @param info - the adapter's vendor / architecture / description strings.
+ * @param isFallbackAdapter - the adapter's `isFallbackAdapter` flag (or `info.isFallbackAdapter`).
+ * @returns the report shown in the banner and used to pick the first provider.
+ */
+export function classifyAdapter(info: { vendor?: string; architecture?: string; description?: string }, isFallbackAdapter = false): AdapterReport {
+  const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unknown adapter';
+  const match = SOFTWARE_ADAPTER.exec(name);
+  const reason = isFallbackAdapter ? 'the browser marks it as a fallback adapter' : match ? `"${match[0].toLowerCase()}" is a CPU renderer` : '';
+  return { name, fallback: isFallbackAdapter, software: reason !== '', reason };
+}
+
 interface AdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string };
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
 }
 
 /**
- * The browser's WebGPU adapter as "vendor architecture" (e.g. "google swiftshader", a software
- * renderer, much slower than wasm), or null if there is none: navigator.gpu alone is not enough.
+ * The browser's WebGPU adapter, classified (software or real GPU), or null if there is none:
+ * navigator.gpu alone is not enough.
+ * @returns the adapter report, or null without an adapter.
  */
-export async function webgpuAdapter(): Promise<string | null> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+export async function webgpuAdapter(): Promise<AdapterReport | null> {
+  // Own minimal type: the DOM lib's GPUAdapter typing varies across TypeScript versions.
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
   if (!gpu) return null;
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return null;
-    const i = adapter.info ?? {};
-    return [i.vendor, i.architecture, i.description].filter((s) => s).join(' ') || 'unknown adapter';
+    const info = adapter.info ?? {};
+    return classifyAdapter(info, Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter));
   } catch {
     return null;
   }
@@ -44,47 +75,141 @@ async function configureOnce(): Promise<void> {
 }
 
 /** Fetch a model file ourselves so a 404 reads as such, not as a parse error. */
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
+async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const res = await fetch(url, { signal });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** Load one model on a provider and predict the whole grid in one run (timed). */
-export async function loadAndPredict(method: Method, url: string, provider: Provider, grid: Float32Array): Promise<Loaded> {
+/** Thrown inside a pass that was cancelled (a newer pass started). */
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'Cancelled';
+  }
+}
+
+/**
+ * Throws {@link Cancelled} if the signal fired.
+ * @param signal - the pass's signal.
+ */
+export function checkSignal(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Cancelled();
+}
+
+/**
+ * Is this load error the runtime itself failing (its wasm / JS glue cannot load), so every model
+ * would fail the same way? Then the page shows it once, not once per model.
+ * @param message - the error's message.
+ * @returns true for a runtime failure, false for a problem of one model.
+ */
+export function isRuntimeFailure(message: string): boolean {
+  return /no available backend|failed to fetch dynamically imported|importing a module script failed|both async and sync fetching of the wasm failed|WebAssembly\.(instantiate|compile)|Aborted\(/i.test(message);
+}
+
+/**
+ * Fetch and open one model on a provider (timed from the fetch).
+ * @param method - the method the file must hold.
+ * @param url - the model's URL.
+ * @param provider - the execution provider asked for.
+ * @param signal - cancels the load (the model is disposed).
+ * @returns the model and the load time in ms.
+ */
+export async function openModel(method: Method, url: string, provider: Provider, signal?: AbortSignal): Promise<{ model: SngpModel; loadMs: number }> {
   await configureOnce();
   const t0 = performance.now();
-  const bytes = await fetchBytes(url);
+  const bytes = await fetchBytes(url, signal);
+  checkSignal(signal);
   const model = await loadModel(bytes, { device: provider, onWarning: (m) => console.warn(`${method}: ${m}`) });
-  try {
-    if (model.info.method !== method)
-      throw new Error(`${url} holds a ${model.info.method} model, expected ${method}`);
-    const t1 = performance.now();
-    // One session run for the grid: MC dropout then uses one set of masks for every cell.
-    const rows = grid.length / model.info.inputDim;
-    const pred = await model.predict(grid, { batchSize: rows });
-    const t2 = performance.now();
-    return { method, model, grid: pred, loadMs: t1 - t0, gridMs: t2 - t1 };
-  } catch (e) {
+  if (signal?.aborted || model.info.method !== method) {
     await model.dispose();
-    throw e;
+    checkSignal(signal);
+    throw new Error(`${url} holds a ${model.info.method} model, expected ${method}`);
   }
+  return { model, loadMs: performance.now() - t0 };
+}
+
+/** Rows per grid chunk: a cancelled pass stops after at most one chunk, and progress moves. */
+export const GRID_CHUNK = 2500;
+
+/**
+ * Predict the whole grid in chunks, each one a queued job, checking for cancellation between them.
+ * The runtime's MC dropout noise is a pure function of the seed (default 0) and shared by every
+ * row, so chunking gives the same numbers as one run.
+ * @param model - the loaded model.
+ * @param grid - the grid rows, flat [N, D].
+ * @param queue - the page's run queue.
+ * @param opts - `signal` cancels between chunks; `onProgress(done, total)` after each chunk.
+ * @returns the concatenated prediction.
+ */
+export async function predictGrid(
+  model: SngpModel,
+  grid: Float32Array,
+  queue: Serial,
+  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<GridPrediction> {
+  const d = model.info.inputDim;
+  const rows = grid.length / d;
+  const parts: GridPrediction[] = [];
+  for (let start = 0; start < rows; start += GRID_CHUNK) {
+    const end = Math.min(rows, start + GRID_CHUNK);
+    checkSignal(opts.signal);
+    parts.push(await queue.run(() => model.predict(grid.subarray(start * d, end * d), { batchSize: end - start })));
+    opts.onProgress?.(end, rows);
+  }
+  checkSignal(opts.signal);
+  return concatPredictions(parts);
+}
+
+/** The parts of a prediction the page draws from. */
+export type GridPrediction = Pick<Prediction, 'numClasses' | 'probs' | 'logits' | 'variance'>;
+
+function concat(parts: (Float32Array | undefined)[]): Float32Array | undefined {
+  if (parts.some((p) => !p)) return undefined;
+  const out = new Float32Array(parts.reduce((a, p) => a + p!.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p!, o);
+    o += p!.length;
+  }
+  return out;
+}
+
+/**
+ * Row-wise concatenation of predictions of consecutive row ranges (what the page draws: the
+ * probabilities, SNGP's logits and variance).
+ * @param parts - predictions in row order.
+ * @returns one prediction over all their rows.
+ */
+export function concatPredictions(parts: GridPrediction[]): GridPrediction {
+  return {
+    numClasses: parts[0].numClasses,
+    probs: concat(parts.map((p) => p.probs))!,
+    logits: concat(parts.map((p) => p.logits)),
+    variance: concat(parts.map((p) => p.variance)),
+  };
 }
 
 /**
  * The probabilities the page shows: SNGP's are recomputed from its logits and variance with the
  * slider's mean-field factor and the model's calibrated temperature (no inference), as the
  * runtime does by default; the other methods' come from the runtime as is.
+ * @param method - the model's method.
+ * @param pred - its prediction.
+ * @param meanField - the slider's lambda.
+ * @param temperature - the model card's calibrated temperature.
+ * @returns [N, K] probabilities.
  */
-export function shownProbs(method: Method, pred: Prediction, meanField: number, temperature = 1): Float32Array {
+export function shownProbs(method: Method, pred: GridPrediction, meanField: number, temperature = 1): Float32Array {
   if (method === 'sngp' && pred.logits && pred.variance)
     return meanFieldProbs(pred.logits, pred.variance, pred.numClasses, meanField, temperature);
   return pred.probs;
 }
 
-/** Runs async jobs one at a time (an ORT session must not run twice at once). */
+/** Runs async jobs one at a time (one ORT run at a time across sessions: JSEP's WebGPU runs must not interleave). */
 export class Serial {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Queue a job; it starts when every earlier job has settled. */
   run<T>(job: () => Promise<T>): Promise<T> {
     const next = this.tail.then(job, job);
     this.tail = next.catch(() => undefined);

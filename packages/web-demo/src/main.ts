@@ -1,15 +1,34 @@
-import { METHODS, type Method, gridSurfaces, moonsGrid, twoMoons, uncertaintyScore } from '@sngp/core';
-import { type Loaded, loadAndPredict, type Provider, Serial, shownProbs, webgpuAdapter } from './inference.js';
+import { METHODS, type Method, gridSurfaces, maxPlotUncertainty, moonsGrid, twoMoons } from '@sngp/core';
+import {
+  type AdapterReport,
+  Cancelled,
+  isRuntimeFailure,
+  type Loaded,
+  openModel,
+  predictGrid,
+  type Provider,
+  Serial,
+  shownProbs,
+  webgpuAdapter,
+} from './inference.js';
+import { CAPTIONS, LABELS } from './methods.js';
+import { formatState, type PageState, parseState, type UncertaintyScale } from './page-state.js';
 import { MethodPanel, type Overlay } from './panels.js';
-import { type PointReading, renderReadout } from './readout.js';
+import { Probe } from './probe.js';
+import { announcement, type PointReading, plottedUncertainty, renderReadout, throttleText } from './readout.js';
 import './style.css';
+import { mountTrainPanel } from './train/panel.js';
 
-const LABELS: Record<Method, string> = {
-  deterministic: 'Deterministic ResNet',
-  sngp: 'SNGP',
-  'mc-dropout': 'MC Dropout',
-  ensemble: 'Deep Ensemble',
-};
+/** One run of every model on one provider, as recorded in window.__demo.passes. */
+export interface PassRecord {
+  provider: Provider;
+  /** Models drawn by this pass. */
+  drawn: number;
+  outcome: 'running' | 'finished' | 'cancelled';
+  /** performance.now() (ms since navigation) when its first / last surface was drawn. */
+  firstSurfaceMs?: number;
+  allMs?: number;
+}
 
 /** Machine-readable page state for tests and the curious (window.__demo). */
 export interface DemoApi {
@@ -18,17 +37,29 @@ export interface DemoApi {
   /** What the provider switch asks for. */
   requested: Provider;
   webgpuAvailable: boolean;
+  /** The WebGPU adapter, classified; null without one. */
+  adapter: AdapterReport | null;
+  /** Why the page started where it did (the banner's text), '' if nothing to say. */
+  providerReason: string;
   ready: boolean;
   errors: Partial<Record<Method, string>>;
+  /** The runtime itself failed to load ('' if not). */
+  pageError: string;
   providers: Partial<Record<Method, string>>;
   timings: Partial<Record<Method, { loadMs: number; gridMs: number }>>;
   meanField: number;
-  /** Every method's shown probabilities at (x, y), by live inference; null for a failed model. */
+  uncertainty: UncertaintyScale;
+  /** Every pass so far, oldest first. */
+  passes: PassRecord[];
+  /** Every method's shown probabilities at (x, y), by live inference; null for a missing model. */
   probe(x: number, y: number): Promise<Record<string, number[] | null>>;
   /** Shown probabilities of grid cell `index` (moonsGrid order), or null. */
   cell(method: Method, index: number): number[] | null;
   setProvider(p: Provider): Promise<void>;
+  /** Stop the pass in flight (after its current ORT run); resolves when it has stopped. */
+  cancel(): Promise<void>;
   setMeanField(lambda: number): void;
+  setUncertainty(scale: UncertaintyScale): void;
 }
 
 const grid = moonsGrid();
@@ -37,9 +68,12 @@ const overlay: Overlay = {
   train: { x: moons.train.x, y: moons.train.y ?? new Int32Array(moons.train.n), n: moons.train.n },
   ood: { x: moons.ood.x, n: moons.ood.n },
 };
-const serial = new Serial();
+/** One ORT run at a time, grid chunks and probes alike. */
+const queue = new Serial();
 const loaded = new Map<Method, Loaded>();
+const gridMax = new Map<Method, number>();
 const panels = new Map<Method, MethodPanel>();
+const urlState: PageState = parseState(location.search);
 
 const el = <T extends HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -47,7 +81,12 @@ const el = <T extends HTMLElement>(id: string): T => {
   return e as T;
 };
 const providerOut = el<HTMLOutputElement>('provider');
-const readout = el<HTMLElement>('readout');
+const progress = el<HTMLElement>('progress');
+const banner = el<HTMLElement>('banner');
+const pageError = el<HTMLElement>('page-error');
+const readout = el<HTMLElement>('readout-values');
+const readoutHelp = el<HTMLElement>('readout-help');
+const announcer = el<HTMLElement>('announce');
 const slider = document.createElement('input');
 const sliderValue = document.createElement('output');
 
@@ -55,12 +94,17 @@ const demo: DemoApi = {
   provider: '',
   requested: 'wasm',
   webgpuAvailable: false,
+  adapter: null,
+  providerReason: '',
   ready: false,
   errors: {},
+  pageError: '',
   providers: {},
   timings: {},
   meanField: Math.PI / 8,
-  probe: (x, y) => probe(x, y).then((rows) => Object.fromEntries(rows.map((r) => [r.method, r.probs]))),
+  uncertainty: urlState.uncertainty ?? 'normalized',
+  passes: [],
+  probe: (x, y) => evaluate([x, y]).then((rows) => Object.fromEntries(rows.map((r) => [r.method, r.probs]))),
   cell(method, index) {
     const l = loaded.get(method);
     if (!l) return null;
@@ -68,126 +112,293 @@ const demo: DemoApi = {
     return Array.from(shownProbs(method, l.grid, demo.meanField, l.model.info.card.temperature ?? 1).subarray(index * k, (index + 1) * k));
   },
   setProvider: (p) => run(p),
+  async cancel() {
+    const pass = current;
+    pass?.controller.abort();
+    await pass?.done;
+  },
   setMeanField(lambda) {
     // A calibrated model's lambda can be far above the default range: widen it to fit.
     if (lambda > Number(slider.max)) slider.max = String(2 * lambda);
     slider.value = String(lambda);
     applyMeanField(lambda);
   },
+  setUncertainty(scale) {
+    demo.uncertainty = scale;
+    for (const r of document.querySelectorAll<HTMLInputElement>('input[name="uncertainty"]')) r.checked = r.value === scale;
+    for (const p of panels.values()) p.setScale(scale === 'normalized');
+    for (const m of loaded.keys()) drawMethod(m);
+    describeReadout();
+    probe.refresh();
+  },
 };
 (window as unknown as { __demo: DemoApi }).__demo = demo;
+
+/** Write the user's choices into the URL (replaceState: no history entry per slider move). */
+function saveState(change: PageState): void {
+  Object.assign(urlState, change);
+  history.replaceState(null, '', `${location.pathname}${formatState(urlState)}${location.hash}`);
+}
 
 function setReady(ready: boolean): void {
   demo.ready = ready;
   document.body.dataset.ready = String(ready);
 }
 
+const temperatureOf = (l: Loaded) => l.model.info.card.temperature ?? 1;
+
+/** Draw one method's surfaces from its stored grid prediction (no inference). */
 function drawMethod(method: Method): void {
   const l = loaded.get(method);
   const panel = panels.get(method);
   if (!l || !panel) return;
-  const s = gridSurfaces(shownProbs(method, l.grid, demo.meanField, l.model.info.card.temperature ?? 1), l.grid.numClasses, { normalize: true });
+  const k = l.grid.numClasses;
+  const s = gridSurfaces(shownProbs(method, l.grid, demo.meanField, temperatureOf(l)), k);
+  let max = 0;
+  for (const u of s.uncertainty) if (u > max) max = u;
+  gridMax.set(method, max);
   panel.probability.draw(s.probability, overlay);
-  panel.uncertainty.draw(s.uncertainty, overlay);
+  if (demo.uncertainty === 'normalized') panel.uncertainty.draw(max > 0 ? s.uncertainty.map((u) => u / max) : s.uncertainty, overlay, 1);
+  else panel.uncertainty.draw(s.uncertainty, overlay, maxPlotUncertainty(k));
 }
 
-/** (Re)load every model on a provider and draw its surfaces; one model at a time for fair timings. */
+/** Axes and points at once, before any model ran. */
+function drawEmpty(method: Method): void {
+  const panel = panels.get(method)!;
+  panel.probability.draw(null, overlay);
+  panel.uncertainty.draw(null, overlay, demo.uncertainty === 'normalized' ? 1 : 0.25);
+}
+
+const RUNTIME_FAILED =
+  'The model runtime (onnxruntime-web) could not load in this browser, so no model can run. Reload the page; if it persists, check that ort/*.wasm is served.';
+
+/** The one page-level error: a plain headline, the technical message folded under it. */
+function showPageError(message: string, headline = RUNTIME_FAILED): void {
+  demo.pageError = message;
+  pageError.hidden = false;
+  pageError.replaceChildren();
+  const p = document.createElement('p');
+  p.textContent = headline;
+  const details = document.createElement('details');
+  const summary = document.createElement('summary');
+  summary.textContent = 'technical details';
+  const pre = document.createElement('pre');
+  pre.textContent = message;
+  details.append(summary, pre);
+  pageError.append(p, details);
+}
+
+let current: { controller: AbortController; done: Promise<void> } | null = null;
+
+/**
+ * (Re)load every model on a provider and draw its surfaces, one model at a time. A newer call
+ * cancels this one: it stops after the ORT run in flight (at most one grid chunk) and disposes
+ * what it loaded; it never runs on to the end.
+ */
 async function run(provider: Provider): Promise<void> {
-  await serial.run(async () => {
+  const previous = current;
+  previous?.controller.abort();
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let finish!: () => void;
+  current = { controller, done: new Promise<void>((ok) => (finish = ok)) };
+  const pass: PassRecord = { provider, drawn: 0, outcome: 'running' };
+  demo.passes.push(pass);
+  try {
     setReady(false);
     demo.requested = provider;
     document.body.dataset.requested = provider;
-    for (const l of loaded.values()) await l.model.dispose();
+    for (const r of document.querySelectorAll<HTMLInputElement>('input[name="provider"]')) r.checked = r.value === provider;
+    providerOut.textContent = `starting ${provider}…`;
+    if (previous) await previous.done;
+    if (signal.aborted) throw new Cancelled();
+    for (const l of loaded.values()) await queue.run(() => l.model.dispose());
     loaded.clear();
     demo.errors = {};
     demo.providers = {};
     demo.timings = {};
-    for (const method of METHODS) {
+    for (const m of METHODS) {
+      panels.get(m)!.loading('waiting', 'waiting');
+      drawEmpty(m);
+    }
+    probe.refresh();
+    // The method the user looks at (or the link names) comes first: its surfaces appear soonest.
+    const order = [selected, ...METHODS.filter((m) => m !== selected)];
+    for (const [i, method] of order.entries()) {
+      if (demo.pageError) {
+        panels.get(method)!.failed('Not run: the model runtime did not load (see the message at the top of the page).', false);
+        continue;
+      }
       const panel = panels.get(method)!;
-      panel.loading(`loading on ${provider}...`);
+      const step = `${i + 1} of ${METHODS.length}: ${LABELS[method]}`;
+      progress.textContent = `${step}, loading the model on ${provider}…`;
+      panel.loading(`loading on ${provider}…`);
+      let l: Loaded | null = null;
       try {
-        const l = await loadAndPredict(method, `models/${method}.onnx`, provider, grid.x);
+        const { model, loadMs } = await openModel(method, `models/${method}.onnx`, provider, signal);
+        l = { method, model, loadMs, gridMs: 0, grid: { numClasses: model.info.classes.length, probs: new Float32Array(0) } };
+        const t = performance.now();
+        l.grid = await predictGrid(model, grid.x, queue, {
+          signal,
+          onProgress: (done, total) => {
+            const pct = Math.round((100 * done) / total);
+            progress.textContent = `${step}, computing the grid (${pct} %)`;
+            panel.loading(`computing the grid on ${provider} (${pct} %)`);
+          },
+        });
+        l.gridMs = performance.now() - t;
         loaded.set(method, l);
-        demo.providers[method] = l.model.info.provider;
+        demo.providers[method] = model.info.provider;
         demo.timings[method] = { loadMs: l.loadMs, gridMs: l.gridMs };
-        if (method === 'sngp' && l.model.info.card.meanFieldFactor !== null && !slider.dataset.touched)
-          demo.setMeanField(l.model.info.card.meanFieldFactor);
+        if (method === 'sngp' && model.info.card.meanFieldFactor !== null && slider.dataset.touched !== 'true')
+          demo.setMeanField(model.info.card.meanFieldFactor);
         drawMethod(method);
-        panel.ready(l.model.info.provider, l.loadMs, l.gridMs);
+        panel.ready(model.info.provider, l.loadMs, l.gridMs);
+        pass.drawn++;
+        pass.firstSurfaceMs ??= performance.now();
+        probe.refresh();
       } catch (e) {
+        if (l && !loaded.has(method)) await queue.run(() => l!.model.dispose());
+        if (e instanceof Cancelled || signal.aborted) throw new Cancelled();
         const msg = e instanceof Error ? e.message : String(e);
-        demo.errors[method] = msg;
-        panel.failed(msg);
         console.error(`${method}:`, e);
+        if (isRuntimeFailure(msg)) {
+          showPageError(msg);
+          panel.failed('Not run: the model runtime did not load (see the message at the top of the page).', false);
+        } else {
+          demo.errors[method] = msg;
+          panel.failed(`Could not run this model: ${msg}`);
+        }
       }
     }
     const running = [...new Set(Object.values(demo.providers))];
     demo.provider = running.length ? running.join(', ') : 'none';
     providerOut.textContent = running.length ? running.join(', ') : 'no model loaded';
     document.body.dataset.provider = demo.provider;
+    pass.outcome = 'finished';
+    pass.allMs = performance.now();
+    const failed = METHODS.length - pass.drawn;
+    progress.textContent = `${pass.drawn} of ${METHODS.length} models drawn on ${demo.provider}${failed ? `, ${failed} failed` : ''}.`;
+    announce(progress.textContent);
     setReady(true);
-  });
+  } catch (e) {
+    if (!(e instanceof Cancelled)) throw e;
+    pass.outcome = 'cancelled';
+    if (current?.controller === controller) {
+      // Stopped with no newer pass: say so, keep what was drawn usable.
+      progress.textContent = `Stopped: ${pass.drawn} of ${METHODS.length} models drawn on ${provider}.`;
+      const running = [...new Set(Object.values(demo.providers))];
+      demo.provider = running.join(', ') || 'none';
+      providerOut.textContent = demo.provider;
+      for (const [m, panel] of panels) if (!loaded.has(m) && !demo.errors[m] && !demo.pageError) panel.loading('stopped', 'waiting');
+      setReady(true);
+    }
+    // The newer pass disposes what this one loaded.
+  } finally {
+    finish();
+  }
 }
 
 /** Live inference of every loaded model at one point (MC dropout with the default noise seed, as the grid). */
-async function probe(x: number, y: number): Promise<(PointReading & { method: Method })[]> {
-  return serial.run(async () => {
-    const rows: (PointReading & { method: Method })[] = [];
-    for (const method of METHODS) {
-      const l = loaded.get(method);
-      if (!l) {
-        rows.push({ method, label: LABELS[method], probs: null, error: demo.errors[method] ?? 'not loaded' });
-        continue;
-      }
-      const pred = await l.model.predict(new Float32Array([x, y]));
-      const probs = Array.from(shownProbs(method, pred, demo.meanField, l.model.info.card.temperature ?? 1));
-      rows.push({ method, label: LABELS[method], probs, uncertainty: uncertaintyScore(probs, probs.length)[0], variance: pred.variance?.[0] });
+async function evaluate([x, y]: [number, number]): Promise<PointReading[]> {
+  const rows: PointReading[] = [];
+  for (const method of METHODS) {
+    const l = loaded.get(method);
+    if (!l) {
+      rows.push({ method, label: LABELS[method], probs: null, error: demo.errors[method] });
+      continue;
     }
-    return rows;
-  });
+    const pred = await queue.run(() => l.model.predict(new Float32Array([x, y])));
+    const probs = Array.from(shownProbs(method, pred, demo.meanField, temperatureOf(l)));
+    rows.push({ method, label: LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized') });
+  }
+  return rows;
 }
 
-// Pointer readout: only the latest point is evaluated (moves during a probe are coalesced).
-let pending: [number, number] | null = null;
-let busy = false;
-let lastPoint: [number, number] | null = null;
-async function pointAt(point: [number, number] | null): Promise<void> {
-  for (const p of panels.values()) p.mark(point);
-  lastPoint = point;
-  if (!point) return renderReadout(readout, null, [], []);
-  pending = point;
-  if (busy) return;
-  busy = true;
-  try {
-    while (pending) {
-      const [x, y] = pending;
-      pending = null;
-      const rows = await probe(x, y);
-      const classes = [...loaded.values()][0]?.model.info.classes ?? ['0', '1'];
-      renderReadout(readout, [x, y], classes, rows);
-      readout.dataset.x = String(x);
-      readout.dataset.y = String(y);
-    }
-  } finally {
-    busy = false;
+const announce = throttleText((text) => (announcer.textContent = text), 1500);
+/** The method the user looks at (its plot has focus or the pointer): announced, kept in the URL. */
+let selected: Method = urlState.method ?? 'sngp';
+
+function select(method: Method): void {
+  selected = method;
+  if (urlState.method === method) return;
+  saveState({ method });
+}
+
+const probe = new Probe<PointReading[]>({
+  mark: (point) => {
+    for (const p of panels.values()) p.mark(point);
+  },
+  evaluate,
+  render: (point, rows) => {
+    renderReadout(readout, point, rows ?? [], demo.uncertainty === 'normalized');
+    const reading = rows?.find((r) => r.method === selected);
+    if (point && reading) announce(announcement(point, reading, demo.uncertainty === 'normalized'));
+  },
+});
+
+function describeReadout(): void {
+  const norm = demo.uncertainty === 'normalized';
+  readoutHelp.replaceChildren();
+  const items: [string, string][] = [
+    ['p(class 0)', 'the left plots: the model’s probability of the blue class; 0.5 means “cannot tell”.'],
+    [
+      norm ? 'p(1−p) / max' : 'p(1−p)',
+      norm
+        ? 'the right plots: predictive uncertainty p(1 − p) divided by its largest value on the grid, so 1 is this model’s most uncertain spot.'
+        : 'the right plots: predictive uncertainty p(1 − p), from 0 (certain) to 0.25 (a coin flip); comparable across models and λ.',
+    ],
+  ];
+  for (const [term, text] of items) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = text;
+    readoutHelp.append(dt, dd);
   }
 }
 
 function applyMeanField(lambda: number): void {
   demo.meanField = lambda;
-  sliderValue.textContent = `λ = ${lambda.toFixed(3)}${lambda <= 0 ? ' (plain softmax)' : ''}`;
+  const text = lambda <= 0 ? 'λ = 0 (plain softmax)' : `λ = ${lambda.toFixed(2)}${Math.abs(lambda - Math.PI / 8) < 5e-4 ? ' (π/8, the default)' : ''}`;
+  sliderValue.textContent = text;
+  slider.setAttribute('aria-valuetext', text.replace('λ', 'lambda'));
   drawMethod('sngp');
-  if (lastPoint) void pointAt(lastPoint);
+  probe.refresh();
 }
 
-async function main(): Promise<void> {
+function setupControls(): void {
   const container = el<HTMLElement>('panels');
   for (const method of METHODS) {
-    const panel = new MethodPanel(method, LABELS[method]);
-    panel.probability.onPointer((p) => void pointAt(p));
-    panel.uncertainty.onPointer((p) => void pointAt(p));
+    const panel = new MethodPanel(method, LABELS[method], CAPTIONS[method]);
+    for (const plot of [panel.probability, panel.uncertainty])
+      plot.bind({
+        hover: (p) => {
+          if (p) select(method);
+          probe.hover(p);
+        },
+        leave: () => probe.leave(),
+        tap: (p) => {
+          select(method);
+          probe.tap(p);
+        },
+        focus: () => {
+          select(method);
+          probe.focus();
+        },
+        blur: () => {
+          // Tabbing from plot to plot keeps the spot; leaving the plots clears it (unless a tap pinned it).
+          setTimeout(() => {
+            if (!probe.pinned && !document.activeElement?.closest('.stack')) probe.clear();
+          }, 0);
+        },
+        step: (dx, dy) => probe.step(dx, dy),
+        clear: () => probe.clear(),
+      });
+    panel.setScale(demo.uncertainty === 'normalized');
     panels.set(method, panel);
     container.append(panel.element);
+    drawEmpty(method);
   }
   // SNGP's mean-field factor: re-renders from stored logits and variance, no inference.
   const label = document.createElement('label');
@@ -196,15 +407,36 @@ async function main(): Promise<void> {
   slider.addEventListener('input', () => {
     slider.dataset.touched = 'true';
     applyMeanField(Number(slider.value));
+    saveState({ lambda: Number(slider.value) });
   });
   label.append(slider, sliderValue);
   panels.get('sngp')!.extra.append(label);
-  demo.setMeanField(demo.meanField);
-  renderReadout(readout, null, [], []);
+  if (urlState.lambda !== undefined) slider.dataset.touched = 'true';
+  demo.setMeanField(urlState.lambda ?? demo.meanField);
 
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name="uncertainty"]')) {
+    r.checked = r.value === demo.uncertainty;
+    r.addEventListener('change', () => {
+      demo.setUncertainty(r.value as UncertaintyScale);
+      saveState({ uncertainty: demo.uncertainty });
+    });
+  }
+  describeReadout();
+  // On a phone the readout is a bar at the bottom of the screen: keep its explanation folded there.
+  const narrow = matchMedia('(max-width: 1100px)');
+  const about = el<HTMLDetailsElement>('readout-about');
+  about.open = !narrow.matches;
+  narrow.addEventListener('change', () => (about.open = !narrow.matches));
+  renderReadout(readout, null, [], demo.uncertainty === 'normalized');
+  if (urlState.method) panels.get(urlState.method)?.element.scrollIntoView({ block: 'start' });
+}
+
+async function main(): Promise<void> {
+  setupControls();
   const adapter = await webgpuAdapter();
+  demo.adapter = adapter;
   demo.webgpuAvailable = adapter !== null;
-  el<HTMLElement>('adapter').textContent = adapter ?? 'none';
+  el<HTMLElement>('adapter').textContent = adapter ? `${adapter.name}${adapter.software ? ' (software)' : ''}` : 'none';
   document.body.dataset.webgpu = String(demo.webgpuAvailable);
   const radios = document.querySelectorAll<HTMLInputElement>('input[name="provider"]');
   for (const r of radios) {
@@ -212,14 +444,32 @@ async function main(): Promise<void> {
       r.disabled = true;
       r.parentElement!.title = 'this browser offers no WebGPU adapter';
     }
-    r.addEventListener('change', () => void run(r.value as Provider));
+    r.addEventListener('change', () => {
+      saveState({ provider: r.value as Provider });
+      void run(r.value as Provider);
+    });
   }
-  const first: Provider = demo.webgpuAvailable ? 'webgpu' : 'wasm';
-  for (const r of radios) r.checked = r.value === first;
+  let first: Provider = adapter && !adapter.software ? 'webgpu' : 'wasm';
+  if (adapter?.software) {
+    demo.providerReason = `Running on wasm: this browser’s WebGPU adapter (${adapter.name}) is a software renderer (${adapter.reason}), which is slower than wasm for these models. Choose WebGPU above to try it anyway.`;
+  }
+  if (urlState.provider && (urlState.provider === 'wasm' || demo.webgpuAvailable)) {
+    first = urlState.provider;
+    if (adapter?.software && first === 'webgpu') demo.providerReason = `Running on WebGPU as the link asks, on a software adapter (${adapter.name}): expect it to be slow.`;
+  }
+  if (demo.providerReason) {
+    banner.textContent = demo.providerReason;
+    banner.hidden = false;
+  }
   await run(first);
 }
 
+// The in-browser training panel (src/train/) runs on its own, whatever the models above do.
+const trainRoot = document.getElementById('train');
+if (trainRoot) mountTrainPanel(trainRoot);
+
 main().catch((e) => {
-  document.body.dataset.fatal = String(e);
-  el<HTMLElement>('panels').textContent = `The demo failed to start: ${e instanceof Error ? e.message : String(e)}`;
+  const msg = e instanceof Error ? e.message : String(e);
+  document.body.dataset.fatal = msg;
+  showPageError(msg, 'The demo failed to start; reloading the page may help.');
 });

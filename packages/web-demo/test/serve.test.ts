@@ -1,21 +1,28 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module without types
-import { serve } from '../serve.mjs';
+import { pickEncoding, serve } from '../serve.mjs';
 
 let root: string;
 let url: string;
 let close: () => void;
+let big: Buffer;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sngp-serve-'));
   mkdirSync(join(root, 'site', 'ort'), { recursive: true });
   writeFileSync(join(root, 'site', 'index.html'), '<p>demo</p>');
   writeFileSync(join(root, 'site', 'ort', 'x.wasm'), new Uint8Array([0, 97, 115, 109]));
+  // A large, compressible "model": repeated structure as in real float weights.
+  big = Buffer.alloc(200_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) % 13 === 0 ? i % 251 : 0;
+  mkdirSync(join(root, 'site', 'models'));
+  writeFileSync(join(root, 'site', 'models', 'm.onnx'), big);
   writeFileSync(join(root, 'secret.txt'), 'outside the root');
   // Symlinks: one to a file outside the root, one to a directory outside it, one that stays inside.
   symlinkSync(join(root, 'secret.txt'), join(root, 'site', 'leak.txt'));
@@ -35,12 +42,17 @@ afterAll(() => {
 
 /** Raw request (no URL normalisation by a client library, so ../ reaches the server as sent). */
 function get(path: string, method = 'GET', base = url): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return getRaw(path, method, base).then((r) => ({ ...r, body: r.raw.toString() }));
+}
+
+/** Raw request with extra headers; the body as bytes, not decoded. */
+function getRaw(path: string, method = 'GET', base = url, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; raw: Buffer }> {
   return new Promise((ok, fail) => {
     const u = new URL(base);
-    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, raw: Buffer.concat(chunks) }));
     });
     req.on('error', fail);
     req.end();
@@ -149,5 +161,44 @@ describe('serve.mjs hardening', () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+});
+
+describe('serve.mjs compression', () => {
+  it('picks brotli over gzip, honours q=0, and sends identity without Accept-Encoding', () => {
+    expect(pickEncoding('gzip, deflate, br, zstd')).toBe('br');
+    expect(pickEncoding('gzip')).toBe('gzip');
+    expect(pickEncoding('br;q=0, gzip;q=0.5')).toBe('gzip');
+    expect(pickEncoding('*')).toBe('br');
+    expect(pickEncoding('identity')).toBeNull();
+    expect(pickEncoding(undefined)).toBeNull();
+  });
+
+  it('serves a large model compressed when the client accepts it, byte-identical after decoding', async () => {
+    const br = await getRaw('/models/m.onnx', 'GET', url, { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+    expect(Number(br.headers['content-length'])).toBe(br.raw.length);
+    expect(br.raw.length).toBeLessThan(big.length / 4);
+    expect(brotliDecompressSync(br.raw).equals(big)).toBe(true);
+    expect(br.headers['cross-origin-embedder-policy']).toBe('require-corp');
+
+    const gz = await getRaw('/models/m.onnx', 'GET', url, { 'Accept-Encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.raw).equals(big)).toBe(true);
+
+    const head = await getRaw('/models/m.onnx', 'HEAD', url, { 'Accept-Encoding': 'br' });
+    expect(head.headers['content-encoding']).toBe('br');
+    expect(head.headers['content-length']).toBe(br.headers['content-length']);
+    expect(head.raw.length).toBe(0);
+
+    const plain = await getRaw('/models/m.onnx');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.raw.equals(big)).toBe(true);
+    // Tiny files are not worth it.
+    const tiny = await getRaw('/ort/x.wasm', 'GET', url, { 'Accept-Encoding': 'br' });
+    expect(tiny.headers['content-encoding']).toBeUndefined();
+    expect(tiny.headers['content-type']).toBe('application/wasm');
   });
 });
