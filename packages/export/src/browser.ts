@@ -18,7 +18,7 @@ export { exportModel, type ExportOptions, type ExportReport, type ExportResult, 
 export { bakeCheckpoint, type BakedModel, type Dense, type ResNetWeights, type GpWeights, type SpectralReport } from './baked-weights.js';
 export { referenceForward, referenceFeatures, type ReferenceOptions, type ReferenceOutput } from './reference.js';
 export { RANDOM_FEATURE_OPS, COS_POLY, type RandomFeatureOp } from './graphs/sngp.js';
-export { verificationPoints } from './verification-points.js';
+export { verificationPoints, defaultCoverage, type VerificationCoverage } from './verification-points.js';
 export {
   choosePosterior,
   POSTERIOR_CHOICES,

@@ -14,7 +14,8 @@ import { Command } from 'commander';
 import { exportModel, type ExportReport } from './export.js';
 import { RANDOM_FEATURE_OPS, type RandomFeatureOp } from './graphs/sngp.js';
 import { DEFAULT_VARIANCE_TOLERANCE, POSTERIOR_CHOICES, type PosteriorChoice } from './posterior.js';
-import { type VerificationCoverage, defaultCoverage, verifyModel, type VerifyReport } from './verify.js';
+import { type VerificationCoverage, defaultCoverage } from './verification-points.js';
+import { verifyModel, type VerifyReport } from './verify.js';
 
 const COVERAGES = ['auto', 'full', 'sample'] as const;
 

@@ -8,30 +8,8 @@
  * @packageDocumentation
  * @module @sngp/export
  */
-export { exportModel, type ExportOptions, type ExportReport, type ExportResult, PRODUCER_NAME, PRODUCER_VERSION } from './export.js';
-export { bakeCheckpoint, type BakedModel, type Dense, type ResNetWeights, type GpWeights, type SpectralReport } from './baked-weights.js';
-export { referenceForward, referenceFeatures, type ReferenceOptions, type ReferenceOutput } from './reference.js';
-export { RANDOM_FEATURE_OPS, COS_POLY, type RandomFeatureOp } from './graphs/sngp.js';
-export {
-  verifyModel,
-  verificationPoints,
-  defaultCoverage,
-  type VerificationCoverage,
-  TOLERANCES,
-  type VerifyOptions,
-  type VerifyReport,
-} from './verify.js';
-export {
-  choosePosterior,
-  POSTERIOR_CHOICES,
-  DEFAULT_VARIANCE_TOLERANCE,
-  AUTO_MAX_RANK_FRACTION,
-  MAX_FEATURE_NORM_SQUARED,
-  type PosteriorChoice,
-  type PosteriorKind,
-  type PosteriorOptions,
-  type GpPosterior,
-} from './posterior.js';
-export { modelCardFor } from './model-card.js';
-export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';
+// Everything platform-neutral is the browser entry's; the Node entry adds verification (through
+// @sngp/runtime's Node entry) and the graph builder.
+export * from './browser.js';
+export { verifyModel, TOLERANCES, type VerifyOptions, type VerifyReport } from './verify.js';
 export { GraphBuilder, type Dim } from './graph-builder.js';

@@ -4,7 +4,6 @@ import { bakeCheckpoint, type BakedModel } from './baked-weights.js';
 import { referenceForward, type ReferenceOutput } from './reference.js';
 import { type VerificationCoverage, defaultCoverage, verificationPoints } from './verification-points.js';
 
-export { verificationPoints, defaultCoverage, type VerificationCoverage } from './verification-points.js';
 
 /**
  * How close the exported model (float32, onnxruntime) must come to the float64 reference for

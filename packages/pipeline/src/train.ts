@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { twoMoons } from '@sngp/core';
 import { readCheckpoint, writeCheckpoint, writeFileAtomic } from '@sngp/core/node';
-import { MOONS_DATA_SEED, mergeEnsembleParts } from '@sngp/train';
+import { MOONS_DATA_SEED, type MemberRange, mergeEnsembleParts } from '@sngp/train';
 import { type PipelineConfig, loadPipelineConfig, pipelinePaths, trainedMethods } from './config.js';
 import type { StageManifest, TrainRecord } from './manifest.js';
 import { packageBin, pool, runBin, runStage, stageLogger } from './stage.js';
@@ -18,7 +18,7 @@ import { packageBin, pool, runBin, runStage, stageLogger } from './stage.js';
 interface TrainJob {
   method: string;
   /** Ensemble parts: members from..to-1. */
-  members?: { from: number; to: number };
+  members?: MemberRange;
   /** Estimated CPU cost in units of one ensemble member's training (for scheduling only). */
   cost: number;
 }
@@ -49,7 +49,7 @@ function trainJobs(c: PipelineConfig): TrainJob[] {
 }
 
 /** Where an ensemble part is written before the merge. */
-function partDir(c: PipelineConfig, m: { from: number; to: number }): string {
+function partDir(c: PipelineConfig, m: MemberRange): string {
   return join(pipelinePaths(c).checkpoints, `.ensemble-part-${m.from}-${m.to}`);
 }
 

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { SngpError } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import { TRAIN_VERSION } from './checkpoint-writer.js';
+import type { MemberRange } from './ensemble.js';
 import type { TrainOptions } from './options.js';
 import { type Progress, createLoadProgress, createProgress } from './progress.js';
 import { dryRun, formatDryRun, trainModel } from './train-model.js';
@@ -17,7 +18,7 @@ function parseNumber(flag: string, raw: string | undefined): number | undefined 
 }
 
 /** `--ensemble-members from:to` (two integers), or undefined when absent. */
-function parseMembers(raw: string | undefined): { from: number; to: number } | undefined {
+function parseMembers(raw: string | undefined): MemberRange | undefined {
   if (raw === undefined) return undefined;
   const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(raw);
   if (!m) throw new SngpError(`--ensemble-members expects from:to (e.g. 0:5 for members 0 to 4), got "${raw}"`);

@@ -2,6 +2,7 @@
  * Training options (the CLI flags, as an object) and their validation. Everything is checked here,
  * before any data is touched or any training starts, so bad input fails fast and writes nothing.
  */
+import type { MemberRange } from './ensemble.js';
 import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, isIdxPath, parseMethod } from '@sngp/core';
 
 /**
@@ -70,7 +71,7 @@ export interface TrainOptions {
    * `ensembleSize` members, each exactly as it trains with all the others, into a checkpoint of
    * `to - from` members; merge the parts with `mergeEnsembleParts`. Default: every member.
    */
-  ensembleMembers?: { from: number; to: number };
+  ensembleMembers?: MemberRange;
   /**
    * `--mean-field-factor`: SNGP, the mean-field factor lambda recorded for inference, any finite
    * number (default pi / 8; < 0 means plain softmax). Calibration, when on, fits its own.
@@ -146,7 +147,7 @@ export interface ResolvedOptions {
   /** SNGP: fit the mean-field factor and temperature on held-out data after training. */
   calibrate: boolean;
   /** Ensemble: the members to train (a part of the ensemble), or null for all. */
-  ensembleMembers: { from: number; to: number } | null;
+  ensembleMembers: MemberRange | null;
 }
 
 /**
@@ -273,7 +274,7 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
 }
 
 /** `--ensemble-members`: a non-empty member range of an ensemble, or null when not given. */
-function resolveMembers(o: TrainOptions, method: Method, size: number): { from: number; to: number } | null {
+function resolveMembers(o: TrainOptions, method: Method, size: number): MemberRange | null {
   const r = o.ensembleMembers;
   if (r === undefined) return null;
   if (method !== 'ensemble') throw new SngpError(`--ensemble-members applies to --method ensemble only (got ${method})`);
