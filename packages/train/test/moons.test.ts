@@ -118,5 +118,14 @@ describe('two moons, defaults, 100 epochs', () => {
     expect(rel).toBeLessThanOrEqual(1e-4);
     // Not vacuous: the data term dominates the ridge.
     expect(p[0]).toBeGreaterThan(1.5);
+    // N = 1000 < M: Phi^T Phi is singular, so the smallest eigenvalue is the ridge (numpy).
+    expect(sngpNumpy['gp.precision'].min_eigenvalue).toBeLessThan(1 + 1e-3);
+  });
+
+  it('trainAccuracy (from the precision pass\'s own forward pass) matches a float64 recomputation', () => {
+    const { train } = moons;
+    const acc = accuracyOfLogits(sngpLogitsF64(sngp.tensors, train.x, train.n, 6), train.y!, 2);
+    expect(Math.abs(acc - sngp.config.metrics.trainAccuracy)).toBeLessThanOrEqual(0.002);
+    expect(acc).toBeGreaterThan(0.97);
   });
 });
