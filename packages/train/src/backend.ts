@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core ships the gradient kernels separately (the umbrella tfjs package imports them for you).
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { tryCpu, trySetBackend } from './browser-backend.js';
 
 /**
  * A TensorFlow.js backend training can run on: `tensorflow` (native, `@tensorflow/tfjs-node`, an
@@ -19,34 +20,16 @@ export type BackendPreference = 'auto' | BackendName;
 
 let active: BackendName | null = null;
 
-async function tryNative(): Promise<boolean> {
-  // A variable specifier keeps bundlers and tsc from requiring the optional package.
-  const name = '@tensorflow/tfjs-node';
-  try {
-    await import(name);
-    return await tf.setBackend('tensorflow');
-  } catch {
-    return false;
-  }
-}
-
-async function tryWasm(): Promise<boolean> {
-  try {
+// A variable specifier keeps bundlers and tsc from requiring the optional package.
+const NATIVE = '@tensorflow/tfjs-node';
+const tryNative = (): Promise<boolean> => trySetBackend('tensorflow', () => import(NATIVE));
+const tryWasm = (): Promise<boolean> =>
+  trySetBackend('wasm', async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // In Node the .wasm binaries must be found on disk, next to the package's dist files.
     const require = createRequire(import.meta.url);
-    const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-    wasm.setWasmPaths(dir + '/');
-    return await tf.setBackend('wasm');
-  } catch {
-    return false;
-  }
-}
-
-async function tryCpu(): Promise<boolean> {
-  await import('@tensorflow/tfjs-backend-cpu');
-  return tf.setBackend('cpu');
-}
+    wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
+  });
 
 /**
  * Initialise the best available backend (once per process) and return its name. A later call with

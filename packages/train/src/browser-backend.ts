@@ -35,8 +35,27 @@ export interface BrowserBackendOptions {
 
 let active: BrowserBackendName | null = null;
 
-async function tryWasm(paths: WasmBinaryUrls): Promise<boolean> {
+/**
+ * Load a backend's package (`load`) and make it the active backend; false when either step fails,
+ * so the caller can try the next one. Shared by the Node and browser back-end selection.
+ * @param name - the tfjs backend name.
+ * @param load - imports (and configures) the backend's package.
+ * @returns whether the backend is now active.
+ */
+export async function trySetBackend(name: string, load: () => Promise<unknown>): Promise<boolean> {
   try {
+    await load();
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+/** The pure-JS backend: always available, the slowest. */
+export const tryCpu = (): Promise<boolean> => trySetBackend('cpu', () => import('@tensorflow/tfjs-backend-cpu'));
+
+const tryWasm = (paths: WasmBinaryUrls): Promise<boolean> =>
+  trySetBackend('wasm', async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // One thread: the threaded build needs a cross-origin isolated page and spawns its own workers;
     // measured in Node, the single-threaded SIMD build is already 5-8x faster than cpu.
@@ -51,16 +70,7 @@ async function tryWasm(paths: WasmBinaryUrls): Promise<boolean> {
             'tfjs-backend-wasm-threaded-simd.wasm': paths.simd,
           },
     );
-    return await tf.setBackend('wasm');
-  } catch {
-    return false;
-  }
-}
-
-async function tryCpu(): Promise<boolean> {
-  await import('@tensorflow/tfjs-backend-cpu');
-  return tf.setBackend('cpu');
-}
+  });
 
 /**
  * Initialise a TensorFlow.js backend for training in a browser (once per page or worker) and return
