@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type CalibrationBin, DEFAULT_UNCERTAINTY_SCORE, type UncertaintyScoreName, rocCurve } from '@sngp/core';
+import { type CalibrationBin, DEFAULT_UNCERTAINTY_SCORE, METHOD_CAPTIONS, METHOD_LABELS, type UncertaintyScoreName, rocCurve } from '@sngp/core';
 import { type OutputKind, describeEntries, writeDirectoryAtomic, writeFileDurable } from '@sngp/core/node';
 import type { GridSpec, EvalData } from './data.js';
 import { type RocInput, reliabilitySpec, rocSpec, scoreHistogramSpec } from './diagnostic-figures.js';
@@ -204,28 +204,6 @@ function describe(report: ReportJson): string[] {
   ];
 }
 
-/** The tutorial's model names, for figure titles (a model named after its method gets this name). */
-export const METHOD_LABELS: Record<string, string> = {
-  deterministic: 'Deterministic Model',
-  sngp: 'SNGP',
-  'mc-dropout': 'MC Dropout',
-  ensemble: 'Deep Ensemble',
-};
-
-/**
- * What to look for in each method's surfaces (the same text as under the web demo's plots).
- * Keyed by method; other methods get no caption.
- */
-export const METHOD_CAPTIONS: Record<string, string> = {
-  deterministic:
-    'Look at the red OOD cluster: the plain network is confidently one class there (dark or yellow, never teal) and its uncertainty is high only along the decision boundary.',
-  sngp: 'Away from both moons p(class 0) fades to 0.5 (teal) and the uncertainty rises everywhere, the OOD cluster included: distance awareness.',
-  'mc-dropout':
-    'Dropout samples disagree a little more near the boundary, but the OOD cluster still looks certain: sampling weights does not see distance from the data.',
-  ensemble:
-    'Members disagree in a wider band around the boundary than one network, yet far regions that all members extrapolate alike still look certain.',
-};
-
 const SURFACES_CAPTION =
   'Left: the class probability p(class 0); right: the predictive uncertainty p(1 - p), divided by its maximum over the grid ' +
   '(the tutorial\'s normalisation, so each model\'s most uncertain spot is 1). Blue and orange: training points; red diamonds: ' +
@@ -237,7 +215,7 @@ const SURFACES_CAPTION =
  * @returns e.g. "SNGP" for a model named "sngp", else its own name.
  */
 export function displayName(m: { name: string; method: string }): string {
-  return m.name === m.method ? (METHOD_LABELS[m.method] ?? m.name) : m.name;
+  return m.name === m.method ? ((METHOD_LABELS as Readonly<Record<string, string>>)[m.method] ?? m.name) : m.name;
 }
 
 /** The report's figures with their headings and captions, in reading order. */
@@ -248,7 +226,7 @@ function figureList(report: ReportJson): { title: string; file: string; caption?
   if (d.scoreHistogram) out.push({ title: `OOD detection: ${SCORE_LABELS[report.defaultScore]}, in-domain vs OOD`, file: d.scoreHistogram });
   if (d.roc) out.push({ title: 'OOD detection: ROC curves', file: d.roc });
   if (d.reliability) out.push({ title: 'Calibration: reliability diagrams', file: d.reliability });
-  for (const m of report.models) if (m.figure) out.push({ title: displayName(m), file: m.figure, caption: METHOD_CAPTIONS[m.method] });
+  for (const m of report.models) if (m.figure) out.push({ title: displayName(m), file: m.figure, caption: (METHOD_CAPTIONS as Readonly<Record<string, string>>)[m.method] });
   return out;
 }
 

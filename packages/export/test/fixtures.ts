@@ -106,3 +106,32 @@ export function python(script: string, args: string[] = [], input?: string): { s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** n standard normals from core's seeded RNG. */
+export function randn(n: number, seed: number): Float64Array {
+  const r = new Rng(seed);
+  return Float64Array.from({ length: n }, () => r.normal());
+}
+
+/** Q diag(eig) Q^T with a random orthogonal Q (Gram-Schmidt on Gaussian rows): known spectrum. */
+export function withEigenvalues(eig: number[], seed: number): Float64Array {
+  const m = eig.length;
+  const q = randn(m * m, seed);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < i; j++) {
+      let d = 0;
+      for (let k = 0; k < m; k++) d += q[i * m + k] * q[j * m + k];
+      for (let k = 0; k < m; k++) q[i * m + k] -= d * q[j * m + k];
+    }
+    let n = 0;
+    for (let k = 0; k < m; k++) n += q[i * m + k] ** 2;
+    for (let k = 0; k < m; k++) q[i * m + k] /= Math.sqrt(n);
+  }
+  const a = new Float64Array(m * m);
+  for (let r = 0; r < m; r++)
+    for (let c = 0; c <= r; c++) {
+      let s = 0;
+      for (let k = 0; k < m; k++) s += eig[k] * q[k * m + r] * q[k * m + c];
+      a[r * m + c] = a[c * m + r] = s;
+    }
+  return a;
+}

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, cholesky, eigenvalueTolerance, posteriorCovariance, validatePrecision } from '@sngp/core';
 // The posterior math lives in @sngp/core; @sngp/export re-exports it (checked here too).
-import { python } from './fixtures.js';
-
-function randn(n: number, seed: number): Float64Array {
-  const r = new Rng(seed);
-  return Float64Array.from({ length: n }, () => r.normal());
-}
+import { python, randn, withEigenvalues } from './fixtures.js';
 
 describe('posterior', () => {
   /** P = ridge I + A^T A / m: the shape of a real precision (every eigenvalue >= ridge). */
@@ -18,30 +13,6 @@ describe('posterior', () => {
         let s = i === j ? ridge : 0;
         for (let k = 0; k < m; k++) s += (a[k * m + i] * a[k * m + j]) / m;
         p[i * m + j] = s;
-      }
-    return p;
-  }
-
-  /** Q diag(eig) Q^T with a random orthogonal Q (Gram-Schmidt): a symmetric matrix with known eigenvalues. */
-  function withEigenvalues(eig: number[], seed: number): Float64Array {
-    const m = eig.length;
-    const q = randn(m * m, seed); // rows are the eigenvectors once orthonormalised
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < i; j++) {
-        let d = 0;
-        for (let k = 0; k < m; k++) d += q[i * m + k] * q[j * m + k];
-        for (let k = 0; k < m; k++) q[i * m + k] -= d * q[j * m + k];
-      }
-      let n = 0;
-      for (let k = 0; k < m; k++) n += q[i * m + k] ** 2;
-      for (let k = 0; k < m; k++) q[i * m + k] /= Math.sqrt(n);
-    }
-    const p = new Float64Array(m * m);
-    for (let a = 0; a < m; a++)
-      for (let b = 0; b <= a; b++) {
-        let s = 0;
-        for (let k = 0; k < m; k++) s += eig[k] * q[k * m + a] * q[k * m + b];
-        p[a * m + b] = p[b * m + a] = s;
       }
     return p;
   }

@@ -1,4 +1,4 @@
-import { METHODS, type Method, gridSurfaces, maxPlotUncertainty, moonsGrid, twoMoons } from '@sngp/core';
+import { METHOD_CAPTIONS, METHOD_LABELS, METHODS, type Method, gridSurfaces, maxPlotUncertainty, moonsGrid, twoMoons } from '@sngp/core';
 import {
   type AdapterReport,
   Cancelled,
@@ -11,7 +11,6 @@ import {
   shownProbs,
   webgpuAdapter,
 } from './inference.js';
-import { CAPTIONS, LABELS } from './methods.js';
 import { formatState, type PageState, parseState, type UncertaintyScale } from './page-state.js';
 import { MethodPanel, type Overlay } from './panels.js';
 import { Probe } from './probe.js';
@@ -62,6 +61,8 @@ export interface DemoApi {
   setUncertainty(scale: UncertaintyScale): void;
 }
 
+/** The demo's SNGP panel has the lambda slider: its caption says what it does. */
+const SNGP_LAMBDA_HINT = 'Raise λ to push far-away points further towards 0.5.';
 const grid = moonsGrid();
 const moons = twoMoons(0);
 const overlay: Overlay = {
@@ -230,7 +231,7 @@ async function run(provider: Provider): Promise<void> {
         continue;
       }
       const panel = panels.get(method)!;
-      const step = `${i + 1} of ${METHODS.length}: ${LABELS[method]}`;
+      const step = `${i + 1} of ${METHODS.length}: ${METHOD_LABELS[method]}`;
       progress.textContent = `${step}, loading the model on ${provider}…`;
       panel.loading(`loading on ${provider}…`);
       let l: Loaded | null = null;
@@ -305,12 +306,12 @@ async function evaluate([x, y]: [number, number]): Promise<PointReading[]> {
   for (const method of METHODS) {
     const l = loaded.get(method);
     if (!l) {
-      rows.push({ method, label: LABELS[method], probs: null, error: demo.errors[method] });
+      rows.push({ method, label: METHOD_LABELS[method], probs: null, error: demo.errors[method] });
       continue;
     }
     const pred = await queue.run(() => l.model.predict(new Float32Array([x, y])));
     const probs = Array.from(shownProbs(method, pred, demo.meanField, temperatureOf(l)));
-    rows.push({ method, label: LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized') });
+    rows.push({ method, label: METHOD_LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized') });
   }
   return rows;
 }
@@ -370,7 +371,7 @@ function applyMeanField(lambda: number): void {
 function setupControls(): void {
   const container = el<HTMLElement>('panels');
   for (const method of METHODS) {
-    const panel = new MethodPanel(method, LABELS[method], CAPTIONS[method]);
+    const panel = new MethodPanel(method, METHOD_LABELS[method], method === 'sngp' ? `${METHOD_CAPTIONS.sngp} ${SNGP_LAMBDA_HINT}` : METHOD_CAPTIONS[method]);
     for (const plot of [panel.probability, panel.uncertainty])
       plot.bind({
         hover: (p) => {
