@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { METHODS, type Method, SngpError } from '@sngp/core';
+import { METHODS, type Method } from '@sngp/core';
 import { writeFileAtomic } from '@sngp/core/node';
 import { type ReportJson, formatMarkdownTable, formatTextTable } from '@sngp/eval';
 import { type PreparedData, prepareRealData } from './real-data.js';
@@ -81,11 +81,7 @@ runStage(async () => {
   const train = packageBin('@sngp/train', 'sngp-train');
   const exporter = packageBin('@sngp/export', 'sngp-export');
   const evaluate = packageBin('@sngp/eval', 'sngp-eval');
-  let datasets = prepareRealData(join(out, 'data'), { quick, seed: 0 });
-  if (wanted) {
-    for (const w of wanted) if (!datasets.some((d) => d.name === w)) throw new SngpError(`--datasets: unknown data set "${w}" (known: ${datasets.map((d) => d.name).join(', ')})`);
-    datasets = datasets.filter((d) => wanted.includes(d.name));
-  }
+  const datasets = prepareRealData(join(out, 'data'), { quick, seed: 0, only: wanted });
   const rows: RealDataRow[] = [];
   for (const d of datasets) {
     log(`${d.name}: ${d.description}`);

@@ -141,20 +141,26 @@ function fashionMnist(dir: string, trainRows: number, testRows: number, seed: nu
 }
 
 /**
- * Every benchmark data set. Full size: all 30,000 Fashion-MNIST training images of classes 0-4 and
- * the whole t10k file; `quick` (the test's reduced version) keeps 2,000 of each.
+ * The benchmark data sets (`only`: just these, by name; default all). Full size: all 30,000
+ * Fashion-MNIST training images of classes 0-4 and the whole t10k file; `quick` (the test's reduced
+ * version) keeps 2,000 of each.
+ * @throws SngpError for a name in `only` that is not a data set, or a missing Debian source.
  */
-export function prepareRealData(dir: string, opts: { quick: boolean; seed: number }): PreparedData[] {
+export function prepareRealData(dir: string, opts: { quick: boolean; seed: number; only?: readonly string[] }): PreparedData[] {
   mkdirSync(dir, { recursive: true });
   const wineFeatures = ['alcohol', 'malic_acid', 'ash', 'alcalinity_of_ash', 'magnesium', 'total_phenols', 'flavanoids',
     'nonflavanoid_phenols', 'proanthocyanins', 'color_intensity', 'hue', 'od280_od315', 'proline'];
   // scikit-learn's order: the ten measurements' means, then their standard errors, then the worst values.
   const measures = ['radius', 'texture', 'perimeter', 'area', 'smoothness', 'compactness', 'concavity', 'concave_points', 'symmetry', 'fractal_dimension'];
   const cancer = ['mean', 'se', 'worst'].flatMap((stat) => measures.map((m) => `${stat}_${m}`));
-  return [
-    splitTable(dir, 'wine', sklearnTable('wine_data.csv', wineFeatures), [0, 1], 0.3, opts.seed, 'class 2 (the third cultivar)'),
-    splitTable(dir, 'breast-cancer', sklearnTable('breast_cancer.csv', cancer), [0, 1], 0.3, opts.seed, null),
-    splitTable(dir, 'digits-5', digitsTable(), [0, 1, 2, 3, 4], 0.3, opts.seed, 'digits 5-9'),
-    fashionMnist(dir, opts.quick ? 2000 : Infinity, opts.quick ? 2000 : Infinity, opts.seed),
-  ];
+  // Each data set is prepared only when asked for: Fashion-MNIST alone is ~60 MB of gzip work.
+  const sets: Record<string, () => PreparedData> = {
+    wine: () => splitTable(dir, 'wine', sklearnTable('wine_data.csv', wineFeatures), [0, 1], 0.3, opts.seed, 'class 2 (the third cultivar)'),
+    'breast-cancer': () => splitTable(dir, 'breast-cancer', sklearnTable('breast_cancer.csv', cancer), [0, 1], 0.3, opts.seed, null),
+    'digits-5': () => splitTable(dir, 'digits-5', digitsTable(), [0, 1, 2, 3, 4], 0.3, opts.seed, 'digits 5-9'),
+    'fashion-mnist': () => fashionMnist(dir, opts.quick ? 2000 : Infinity, opts.quick ? 2000 : Infinity, opts.seed),
+  };
+  const names = Object.keys(sets);
+  for (const w of opts.only ?? []) if (!names.includes(w)) throw new SngpError(`--datasets: unknown data set "${w}" (known: ${names.join(', ')})`);
+  return names.filter((name) => !opts.only || opts.only.includes(name)).map((name) => sets[name]());
 }
