@@ -34,6 +34,7 @@ export { type TrainOptions, type ResolvedOptions, DEFAULT_TRAIN_OPTIONS, resolve
 export { type EpochStats } from './trainer.js';
 export { TrainingHealthGuard, chanceAccuracy, HEALTH_CHECK_EPOCH } from './training-health.js';
 export { autoKernelScale, type AutoKernelScale } from './kernel-scale.js';
+export { type KernelCandidate, type KernelSearch } from './kernel-search.js';
 export { PRECISION_CHUNK_ROWS } from './posterior.js';
 
 /**

@@ -5,6 +5,7 @@ import { SngpError } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import { TRAIN_VERSION } from './checkpoint-writer.js';
 import type { MemberRange } from './ensemble.js';
+import { formatAutoKernelScale } from './kernel-search.js';
 import type { TrainOptions } from './options.js';
 import { type Progress, createLoadProgress, createProgress } from './progress.js';
 import { dryRun, formatDryRun, trainModel } from './train-model.js';
@@ -146,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
       );
       if (info.gp)
         process.stderr.write(
-          `sngp-train: GP kernel scale ${info.gp.kernelScale.toPrecision(4)}${info.gp.auto ? ` (auto: 3 x median nearest-neighbour distance ${info.gp.neighbourDistance!.toFixed(3)} of the hidden features over ${info.gp.rows} rows, squared)` : ''}, input layer-norm ${info.gp.normalizeInput ? 'on' : 'off'}\n`,
+          `sngp-train: GP kernel scale ${info.gp.kernelScale.toPrecision(4)}${info.gp.auto ? ` (auto: ${formatAutoKernelScale(info.gp)})` : ''}, input layer-norm ${info.gp.normalizeInput ? 'on' : 'off'}\n`,
         );
       progress = createProgress(info.epochs);
     },

@@ -25,6 +25,7 @@ import type { TrainingData } from './data.js';
 import { DeterministicClassifier } from './deterministic.js';
 import { DeepEnsemble, type MemberRange } from './ensemble.js';
 import { autoKernelScale, sampleRows } from './kernel-scale.js';
+import { type KernelSearch, searchKernelScale } from './kernel-search.js';
 import type { TrainableModel } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { RngStreams } from './rng-streams.js';
@@ -136,10 +137,20 @@ export interface GpSetup {
   medianDistance?: number;
   /** Auto: rows sampled. */
   rows?: number;
+  /** Auto: the bandwidth rule's scale (3 x neighbour distance, squared, at least 1): the widest candidate. */
+  ruleScale?: number;
+  /**
+   * Auto with a validation split and a rule scale above 1: the validation search over narrower
+   * scales (candidates, their scores, the choice); absent otherwise (the rule's scale is used).
+   */
+  search?: KernelSearch;
 }
 
-/** Choose (auto) or apply the kernel scale of a fresh SNGP model, from its training data. */
-function setUpGp(model: SngpClassifier, kernelScale: number | 'auto', train: Dataset): GpSetup {
+/**
+ * Choose (auto) or apply the kernel scale of a fresh SNGP model, from its training data: the
+ * bandwidth rule, then the validation search when there is a validation split.
+ */
+function setUpGp(model: SngpClassifier, kernelScale: number | 'auto', train: Dataset, validation: Dataset | null): GpSetup {
   const normalizeInput = model.gp.inputNorm !== null;
   if (kernelScale !== 'auto') {
     model.gp.kernelScale = kernelScale;
@@ -148,7 +159,13 @@ function setUpGp(model: SngpClassifier, kernelScale: number | 'auto', train: Dat
   const rows = subset(train, sampleRows(train.n));
   const r = autoKernelScale(model.gpInputUnscaled(rows.x, rows.n), rows.n, model.hp.hiddenDim);
   model.gp.kernelScale = r.scale;
-  return { normalizeInput, kernelScale: r.scale, auto: true, neighbourDistance: r.neighbourDistance, medianDistance: r.medianDistance, rows: r.rows };
+  const setup: GpSetup = { normalizeInput, kernelScale: r.scale, auto: true, neighbourDistance: r.neighbourDistance, medianDistance: r.medianDistance, rows: r.rows, ruleScale: r.scale };
+  // Scale 1 has no narrower candidate (two moons); no labelled validation rows, nothing to score on.
+  if (r.scale > 1 && validation?.y && validation.n > 0) {
+    const search = searchKernelScale(model, train, validation, r.scale);
+    return { ...setup, kernelScale: search.scale, search };
+  }
+  return setup;
 }
 
 /**
@@ -220,7 +237,7 @@ export function fitModel(
   const stepsPerEpoch = Math.ceil(data.train.n / opts.batchSize);
   const model = createModel(opts.method, hp, rngs.init, opts.ensembleMembers ?? undefined);
   try {
-    const gp = model instanceof SngpClassifier ? setUpGp(model, opts.gpKernelScale, data.train) : undefined;
+    const gp = model instanceof SngpClassifier ? setUpGp(model, opts.gpKernelScale, data.train, data.validation ?? null) : undefined;
     if (gp) hp.gpKernelScale = gp.kernelScale;
     hooks.onStart?.({ backend, method: opts.method, trainRows: data.train.n, stepsPerEpoch, epochs: opts.epochs, ...(gp ? { gp } : {}) });
     const warnings: string[] = [];

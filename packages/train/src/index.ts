@@ -23,4 +23,18 @@ export { type MemberRange } from './ensemble.js';
 export { MOONS_DATA_SEED, type DataSummary, type DataFormat, formatDataSummary } from './data.js';
 export { fitCalibration, calibratedProbs, type CalibrationFit } from './calibration.js';
 export { autoKernelScale, sampleRows, AUTO_SCALE_ROWS, NEIGHBOUR_FACTOR, type AutoKernelScale } from './kernel-scale.js';
+export {
+  searchCandidates,
+  ridgeWeights,
+  scoreRidge,
+  pairedZ,
+  chooseCandidate,
+  formatAutoKernelScale,
+  SEARCH_DIVISORS,
+  SEARCH_TRAIN_ROWS,
+  SEARCH_MIN_Z,
+  type KernelCandidate,
+  type KernelSearch,
+  type RidgeScore,
+} from './kernel-search.js';
 export { TrainingHealthGuard, chanceAccuracy, HEALTH_CHECK_EPOCH } from './training-health.js';

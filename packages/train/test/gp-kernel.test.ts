@@ -10,7 +10,24 @@ import { gunzipSync } from 'node:zlib';
 import { Rng } from '@sngp/core';
 import { readCheckpoint } from '@sngp/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NEIGHBOUR_FACTOR, TrainingHealthGuard, autoKernelScale, chanceAccuracy, fitCalibration, resolveOptions, trainModel } from '../dist/index.js';
+import {
+  NEIGHBOUR_FACTOR,
+  SEARCH_DIVISORS,
+  SEARCH_MIN_Z,
+  type RidgeScore,
+  TrainingHealthGuard,
+  autoKernelScale,
+  chanceAccuracy,
+  chooseCandidate,
+  fitCalibration,
+  formatAutoKernelScale,
+  pairedZ,
+  resolveOptions,
+  ridgeWeights,
+  scoreRidge,
+  searchCandidates,
+  trainModel,
+} from '../dist/index.js';
 import { runCli } from './helpers.js';
 
 const DIGITS = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
@@ -78,7 +95,8 @@ describe('auto kernel scale', () => {
 
   it('keeps scale 1 on two moons (the tutorial) and widens the kernel on the digits table', async () => {
     const moons = await trainModel({ epochs: 1 }, { backend: 'wasm' });
-    expect(moons.summary.gp).toMatchObject({ auto: true, kernelScale: 1 });
+    expect(moons.summary.gp).toMatchObject({ auto: true, kernelScale: 1, ruleScale: 1 });
+    expect(moons.summary.gp!.search).toBeUndefined(); // nothing narrower than 1 to try
     // 1,000 rows on two curves: neighbours ~0.17 apart, half of 1 / NEIGHBOUR_FACTOR (ell ~ 0.5 < 1).
     expect(moons.summary.gp!.neighbourDistance!).toBeLessThan(1 / NEIGHBOUR_FACTOR);
     expect(moons.checkpoint.config.hyperParameters.gpKernelScale).toBe(1);
@@ -86,8 +104,98 @@ describe('auto kernel scale', () => {
     const d = await trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' });
     // 64 pixels, ~500 rows: neighbouring rows are ~11 apart in the hidden space at initialisation.
     expect(d.summary.gp!.neighbourDistance).toBeGreaterThan(5);
-    expect(d.summary.gp!.kernelScale).toBeCloseTo((NEIGHBOUR_FACTOR * d.summary.gp!.neighbourDistance!) ** 2, 6);
+    expect(d.summary.gp!.ruleScale).toBeCloseTo((NEIGHBOUR_FACTOR * d.summary.gp!.neighbourDistance!) ** 2, 6);
     expect(d.checkpoint.config.hyperParameters.gpKernelScale).toBe(d.summary.gp!.kernelScale);
+  });
+});
+
+describe('kernel-scale validation search', () => {
+  it('tries the rule scale and narrower ones only, floored at 1, without duplicates', () => {
+    expect(searchCandidates(1)).toEqual([1]);
+    expect(searchCandidates(600)).toEqual(SEARCH_DIVISORS.map((d) => 600 / d));
+    const c = searchCandidates(5); // 5, 5/3, then 5/10 and 5/30 both floor to 1
+    expect(c).toEqual([5, 5 / 3, 1]);
+  });
+
+  it('solves the ridge regression (ridge I + Phi^T Phi) B = Phi^T Y', () => {
+    const rng = new Rng(3);
+    const [n, m, k, ridge] = [40, 12, 3, 0.5];
+    const phi = Float64Array.from({ length: n * m }, () => rng.uniform() - 0.5);
+    const y = Int32Array.from({ length: n }, (_, i) => i % k);
+    const p = new Float64Array(m * m);
+    const pty = new Float64Array(m * k);
+    for (let a = 0; a < m; a++) {
+      p[a * m + a] = ridge;
+      for (let i = 0; i < n; i++) {
+        for (let b = 0; b < m; b++) p[a * m + b] += phi[i * m + a] * phi[i * m + b];
+        pty[a * k + y[i]] += phi[i * m + a];
+      }
+    }
+    const w = ridgeWeights(p, pty, m, k);
+    for (let a = 0; a < m; a++)
+      for (let c = 0; c < k; c++) {
+        let r = 0;
+        for (let b = 0; b < m; b++) r += p[a * m + b] * w[b * k + c];
+        expect(r).toBeCloseTo(pty[a * k + c], 10);
+      }
+    // Scored on its own training rows it beats chance, and its errors add up to the mean.
+    const sc = scoreRidge(phi, n, m, w, y, k);
+    expect(sc.accuracy).toBeGreaterThan(1 / k);
+    expect(sc.rowErrors.reduce((s, e) => s + e, 0) / n).toBeCloseTo(sc.squaredError, 12);
+  });
+
+  it('measures a paired improvement in standard errors', () => {
+    // Differences 1, 2, 3: mean 2, sample sd 1, standard error 1 / sqrt(3).
+    expect(pairedZ([5, 5, 5], [4, 3, 2])).toBeCloseTo(2 * Math.sqrt(3), 12);
+    expect(pairedZ([4, 3, 2], [5, 5, 5])).toBeCloseTo(-2 * Math.sqrt(3), 12);
+    expect(pairedZ([1, 2], [1, 2])).toBe(0);
+    expect(pairedZ([2, 3], [1, 2])).toBe(Infinity);
+  });
+
+  it('keeps the widest unless a narrower one is clearly better, and stops once narrowing hurts', () => {
+    const rows = 200;
+    const rng = new Rng(5);
+    const noise = Float64Array.from({ length: rows }, () => rng.uniform());
+    const fake = (shift: (i: number) => number) => (): RidgeScore => {
+      const rowErrors = Float64Array.from(noise, (e, i) => e + shift(i));
+      return { accuracy: 0.5, squaredError: rowErrors.reduce((s, e) => s + e, 0) / rows, rowErrors };
+    };
+    // Narrower by 0.1 on every row: a clear gain; then much worse: the search stops there.
+    const scored: number[] = [];
+    const table: Record<number, () => RidgeScore> = { 100: fake(() => 0), 33: fake(() => -0.1), 10: fake(() => 1), 3: fake(() => -5) };
+    const r = chooseCandidate([100, 33, 10, 3], (s) => (scored.push(s), table[s]()));
+    expect(r.scale).toBe(33);
+    expect(scored).toEqual([100, 33, 10]);
+    expect(r.candidates.map((c) => c.scale)).toEqual([100, 33, 10]);
+    expect(r.candidates[1].z).toBeGreaterThan(SEARCH_MIN_Z);
+    expect(r.candidates[2].z).toBeLessThan(-SEARCH_MIN_Z);
+    // A lower mean error that is noise (alternating +-0.3, mean -0.01) does not move the choice.
+    const noisy = chooseCandidate([100, 33], (s) => (s === 100 ? fake(() => 0) : fake((i) => (i % 2 ? 0.29 : -0.31)))());
+    expect(noisy.candidates[1].squaredError).toBeLessThan(noisy.candidates[0].squaredError);
+    expect(noisy.scale).toBe(100);
+  });
+
+  it('runs on the digits table with a validation split, records what it measured, and not without one', async () => {
+    if (!hasDigits) throw new Error(`${DIGITS} is missing: apt-get install python3-sklearn`);
+    const { summary } = await trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' });
+    const gp = summary.gp!;
+    const s = gp.search!;
+    expect(s.validationRows).toBe(summary.validationRows);
+    expect(s.trainRows).toBe(summary.trainRows);
+    expect(s.candidates[0]).toMatchObject({ scale: gp.ruleScale, z: 0 });
+    expect(s.candidates.map((c) => c.scale)).toEqual(searchCandidates(gp.ruleScale!).slice(0, s.candidates.length));
+    // The choice follows the recorded z statistics: the last candidate that beat the choice so far.
+    let chosen = s.candidates[0].scale;
+    for (const c of s.candidates.slice(1)) if (c.z > SEARCH_MIN_Z) chosen = c.scale;
+    expect(gp.kernelScale).toBe(chosen);
+    expect(s.scale).toBe(chosen);
+    // At the rule's scale the random features of the untrained network already separate the digits.
+    expect(s.candidates[0].accuracy).toBeGreaterThan(0.6); // chance ~0.2
+    expect(formatAutoKernelScale(gp)).toContain(`${s.validationRows} validation rows`);
+    const none = await trainModel({ data: csv, epochs: 1, validationSplit: 0 }, { backend: 'wasm' });
+    expect(none.summary.gp!.search).toBeUndefined();
+    expect(none.summary.gp!.kernelScale).toBe(none.summary.gp!.ruleScale);
+    expect(formatAutoKernelScale(none.summary.gp!)).toMatch(/no validation search \(no validation split\)/);
   });
 });
 
