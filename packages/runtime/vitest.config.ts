@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
-    // The machine has 2 shared cores: one test file at a time.
-    fileParallelism: false,
+    // One worker per core (vitest's default leaves one core out): it often runs last in npm test.
+    maxWorkers: '100%',
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },
