@@ -50,6 +50,13 @@ function digits5(): string {
 const hasDigits = existsSync(DIGITS);
 const csv = hasDigits ? digits5() : '';
 
+/** One epoch on the digits table with every default (auto scale, validation split): shared by two tests. */
+let digitsRun: ReturnType<typeof trainModel> | undefined;
+function digitsOneEpoch(): ReturnType<typeof trainModel> {
+  if (!hasDigits) throw new Error(`${DIGITS} is missing: apt-get install python3-sklearn`);
+  return (digitsRun ??= trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' }));
+}
+
 describe('GP input options', () => {
   it('parses, validates and defaults --gp-kernel-scale and --gp-normalize-input', () => {
     const d = resolveOptions({});
@@ -100,8 +107,7 @@ describe('auto kernel scale', () => {
     // 1,000 rows on two curves: neighbours ~0.17 apart, half of 1 / NEIGHBOUR_FACTOR (ell ~ 0.5 < 1).
     expect(moons.summary.gp!.neighbourDistance!).toBeLessThan(1 / NEIGHBOUR_FACTOR);
     expect(moons.checkpoint.config.hyperParameters.gpKernelScale).toBe(1);
-    if (!hasDigits) throw new Error(`${DIGITS} is missing: apt-get install python3-sklearn`);
-    const d = await trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' });
+    const d = await digitsOneEpoch();
     // 64 pixels, ~500 rows: neighbouring rows are ~11 apart in the hidden space at initialisation.
     expect(d.summary.gp!.neighbourDistance).toBeGreaterThan(5);
     expect(d.summary.gp!.ruleScale).toBeCloseTo((NEIGHBOUR_FACTOR * d.summary.gp!.neighbourDistance!) ** 2, 6);
@@ -176,8 +182,7 @@ describe('kernel-scale validation search', () => {
   });
 
   it('runs on the digits table with a validation split, records what it measured, and not without one', async () => {
-    if (!hasDigits) throw new Error(`${DIGITS} is missing: apt-get install python3-sklearn`);
-    const { summary } = await trainModel({ data: csv, epochs: 1 }, { backend: 'wasm' });
+    const { summary } = await digitsOneEpoch();
     const gp = summary.gp!;
     const s = gp.search!;
     expect(s.validationRows).toBe(summary.validationRows);
