@@ -125,7 +125,10 @@ describe('sngp-eval end to end', () => {
     const out = join(dir, 'my-documents');
     mkdirSync(out);
     writeFileSync(join(out, 'taxes.pdf'), 'not a report');
-    const args = [models.deterministic, '--data', 'moons', '--device', 'cpu', '--latency-runs', '1', '--out', out];
+    // A four-row CSV, not moons: this test is about the output folder, so no grid figures to draw.
+    const csv = join(dir, 'four-rows.csv');
+    writeFileSync(csv, ['x,y,label', '-0.5,1.0,0', '0.0,0.9,0', '1.0,-0.6,1', '1.6,-0.4,1'].join('\n') + '\n');
+    const args = [models.deterministic, '--data', csv, '--device', 'cpu', '--latency-runs', '1', '--out', out];
     const r = evalCli(args);
     expect(r.status).toBe(1);
     expect(oneErrorLine(r.stderr)).toMatch(/--out .*my-documents: exists and is not a report folder written by sngp-eval \(it has no readable metrics\.json\).*--force/);
