@@ -147,7 +147,6 @@ function fashionMnist(dir: string, trainRows: number, testRows: number, seed: nu
  * @throws SngpError for a name in `only` that is not a data set, or a missing Debian source.
  */
 export function prepareRealData(dir: string, opts: { quick: boolean; seed: number; only?: readonly string[] }): PreparedData[] {
-  mkdirSync(dir, { recursive: true });
   const wineFeatures = ['alcohol', 'malic_acid', 'ash', 'alcalinity_of_ash', 'magnesium', 'total_phenols', 'flavanoids',
     'nonflavanoid_phenols', 'proanthocyanins', 'color_intensity', 'hue', 'od280_od315', 'proline'];
   // scikit-learn's order: the ten measurements' means, then their standard errors, then the worst values.
@@ -162,5 +161,6 @@ export function prepareRealData(dir: string, opts: { quick: boolean; seed: numbe
   };
   const names = Object.keys(sets);
   for (const w of opts.only ?? []) if (!names.includes(w)) throw new SngpError(`--datasets: unknown data set "${w}" (known: ${names.join(', ')})`);
+  mkdirSync(dir, { recursive: true }); // only once the names are known good
   return names.filter((name) => !opts.only || opts.only.includes(name)).map((name) => sets[name]());
 }
