@@ -28,9 +28,11 @@ function gram(a: ArrayLike<number>, rows: number, cols: number): Float64Array {
       const ai = a[o + i];
       if (ai === 0) continue;
       const gi = i * cols;
-      for (let j = 0; j < cols; j++) g[gi + j] += ai * a[o + j];
+      for (let j = i; j < cols; j++) g[gi + j] += ai * a[o + j];
     }
   }
+  // The upper triangle was accumulated (half the work): mirror it.
+  for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) g[i * cols + j] = g[j * cols + i];
   return g;
 }
 

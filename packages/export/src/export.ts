@@ -247,11 +247,11 @@ export function exportModel(ckpt: Checkpoint, opts: ExportOptions = {}): ExportR
             measuredRelativeError: measured.relative,
             measuredAbsoluteError: measured.absolute,
             measuredOver,
-            ...(gp.posterior.shrinkage
+            ...(gp.posterior.spectrum
               ? {
                   shrinkage: {
-                    top: Array.from(gp.posterior.shrinkage.subarray(0, 10)),
-                    atRank: gp.posterior.rank < gp.m ? gp.posterior.shrinkage[gp.posterior.rank] : null,
+                    top: Array.from(gp.posterior.spectrum.shrinkage.subarray(0, 10)),
+                    atRank: gp.posterior.rank < gp.m ? gp.posterior.spectrum.shrinkage[gp.posterior.rank] : null,
                   },
                 }
               : {}),

@@ -1,4 +1,5 @@
 import {
+  type PosteriorSpectrum,
   SngpError,
   covarianceFromCholesky,
   lowRankFactor,
@@ -74,8 +75,12 @@ export interface GpPosterior {
   covariance?: Float64Array;
   /** Low-rank: L = V_r diag(sqrt(d_r)), float64 [M, r]; Sigma ~ I - L L^T. */
   factor?: Float64Array;
-  /** d_k = lambda_k / (ridge + lambda_k), descending (when the spectrum was computed). */
-  shrinkage?: Float64Array;
+  /**
+   * The precision's spectrum when it was computed (`auto`, `low-rank`): d_k descending in
+   * `shrinkage`; {@link lowRankFactor} re-truncates it at another rank without a second
+   * eigendecomposition.
+   */
+  spectrum?: PosteriorSpectrum;
   /** Cholesky factor of P (float64 [M, M]): the full posterior, for the float64 reference. */
   choleskyFactor: Float64Array;
 }
@@ -103,7 +108,7 @@ export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: 
   if (!(tolerance >= 0) || !Number.isFinite(tolerance))
     throw new SngpError(`variance tolerance must be a finite number >= 0 (a relative variance error, e.g. ${DEFAULT_VARIANCE_TOLERANCE}), got ${tolerance}`);
   const { l: choleskyFactor } = precisionCholesky(precision, m, ridge, source);
-  const full = (shrinkage?: Float64Array): GpPosterior => ({
+  const full = (spectrum?: PosteriorSpectrum): GpPosterior => ({
     kind: 'full',
     requested,
     tolerance: requested === 'full' ? null : tolerance,
@@ -112,19 +117,19 @@ export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: 
     absoluteErrorBound: 0,
     covariance: covarianceFromCholesky(choleskyFactor, m, ridge),
     choleskyFactor,
-    ...(shrinkage ? { shrinkage } : {}),
+    ...(spectrum ? { spectrum } : {}),
   });
   if (requested === 'full') return full();
   const spectrum = posteriorSpectrum(precision, m, ridge, source);
   const rank = rankForTolerance(spectrum.shrinkage, tolerance);
   if (rank === null) {
-    if (requested === 'auto') return full(spectrum.shrinkage);
+    if (requested === 'auto') return full(spectrum);
     throw new SngpError(
       `${source}: no low-rank posterior meets the variance tolerance ${tolerance}: rounding left an eigenvalue ` +
         `${(-spectrum.lambdas[m - 1]).toExponential(2)} below the ridge; raise --variance-tolerance or use --posterior full`,
     );
   }
-  if (requested === 'auto' && rank > AUTO_MAX_RANK_FRACTION * m) return full(spectrum.shrinkage);
+  if (requested === 'auto' && rank > AUTO_MAX_RANK_FRACTION * m) return full(spectrum);
   const bound = truncationBound(spectrum.shrinkage, rank);
   return {
     kind: 'low-rank',
@@ -134,7 +139,7 @@ export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: 
     relativeErrorBound: bound.relative,
     absoluteErrorBound: bound.perSquaredNorm * MAX_FEATURE_NORM_SQUARED,
     factor: lowRankFactor(spectrum, rank),
-    shrinkage: spectrum.shrinkage,
+    spectrum,
     choleskyFactor,
   };
 }

@@ -1,4 +1,4 @@
-import { type Checkpoint, GP_LAYER_NORM_EPSILON, SngpError, varianceFromCholesky } from '@sngp/core';
+import { type Checkpoint, GP_LAYER_NORM_EPSILON, matmulTransposed, SngpError, varianceFromCholesky } from '@sngp/core';
 import { bakeCheckpoint, type BakedModel, type Dense, type GpWeights, type ResNetWeights } from './baked-weights.js';
 
 /*
@@ -33,48 +33,12 @@ export interface ReferenceOptions {
   features?: boolean;
 }
 
-/**
- * y = x @ W + b for row-major x [n, in]. W is transposed once so every output is a contiguous dot
- * product, and four rows share each loaded weight (about 2x faster than the axpy form in V8).
- */
+/** y = x @ W + b for row-major x [n, in]: W is transposed once so every output is a contiguous dot product. */
 function dense(x: Float64Array, n: number, l: Dense): Float64Array {
-  const { inDim, outDim, kernel, bias } = l;
+  const { inDim, outDim, kernel } = l;
   const wt = new Float64Array(inDim * outDim);
   for (let i = 0; i < inDim; i++) for (let j = 0; j < outDim; j++) wt[j * inDim + i] = kernel[i * outDim + j];
-  const b = Float64Array.from(bias);
-  const y = new Float64Array(n * outDim);
-  let r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const x0 = r * inDim;
-    const x1 = x0 + inDim;
-    const x2 = x1 + inDim;
-    const x3 = x2 + inDim;
-    for (let j = 0; j < outDim; j++) {
-      const wo = j * inDim;
-      let s0 = b[j];
-      let s1 = s0;
-      let s2 = s0;
-      let s3 = s0;
-      for (let i = 0; i < inDim; i++) {
-        const w = wt[wo + i];
-        s0 += x[x0 + i] * w;
-        s1 += x[x1 + i] * w;
-        s2 += x[x2 + i] * w;
-        s3 += x[x3 + i] * w;
-      }
-      y[r * outDim + j] = s0;
-      y[(r + 1) * outDim + j] = s1;
-      y[(r + 2) * outDim + j] = s2;
-      y[(r + 3) * outDim + j] = s3;
-    }
-  }
-  for (; r < n; r++)
-    for (let j = 0; j < outDim; j++) {
-      let s = b[j];
-      for (let i = 0; i < inDim; i++) s += x[r * inDim + i] * wt[j * inDim + i];
-      y[r * outDim + j] = s;
-    }
-  return y;
+  return matmulTransposed(x, n, inDim, wt, outDim, { bias: l.bias });
 }
 
 function standardize(model: BakedModel, x: ArrayLike<number>, n: number): Float64Array {

@@ -14,7 +14,7 @@ import {
   encodeModelCard,
   lowRankFactor,
   lowRankVariance,
-  posteriorSpectrum,
+  type PosteriorSpectrum,
   rankForTolerance,
   truncationBound,
   twoMoons,
@@ -45,8 +45,8 @@ const CHECKPOINT = resolve(PKG_DIR, '../../artifacts/checkpoints/sngp');
 let ckpt: Checkpoint;
 let full: BakedModel; // posterior 'full': the reference's Cholesky factor and the full covariance
 let exported: ReturnType<typeof exportModel>; // the auto export
-/** The precision's spectrum, decomposed once here for the tests that pick their own ranks. */
-let spectrum: ReturnType<typeof posteriorSpectrum>;
+/** The precision's spectrum (the export's, not decomposed again), for the tests that pick their own ranks. */
+let spectrum: PosteriorSpectrum;
 /** The verification points (grid, test, OOD in that order) and their FULL-posterior float64 reference. */
 let points: ReturnType<typeof verificationPoints>;
 let reference: ReferenceOutput;
@@ -109,7 +109,7 @@ beforeAll(() => {
   ckpt = readCheckpoint(CHECKPOINT);
   full = bakeCheckpoint(ckpt, { posterior: 'full' });
   exported = exportModel(ckpt, { posterior: 'auto' });
-  spectrum = posteriorSpectrum(ckpt.tensors['gp.precision'].data, full.gp!.m, full.gp!.ridge);
+  spectrum = exported.baked.gp!.posterior.spectrum!;
   points = verificationPoints(ckpt.config);
   // The export measured its error against this (full posterior, all verification points): reuse it.
   reference = exported.verificationReference!;
@@ -229,7 +229,7 @@ describe('graph parity of each op formulation with the float64 reference', () =>
 
   it('verification measures the low-rank error against the FULL posterior: a loose tolerance is visible, and fails without its allowance', async () => {
     // The default export's weights with the posterior that tolerance 0.05 picks, from the spectrum
-    // above (what bakeCheckpoint would build, without a third eigendecomposition). The verification
+    // above (what bakeCheckpoint would build, without another eigendecomposition). The verification
     // reference is the same (full posterior, same points) for both.
     const rank = rankForTolerance(spectrum.shrinkage, 0.05)!;
     expect(rank).toBeLessThan(exported.report.posterior!.rank);

@@ -245,7 +245,7 @@ describe('low-rank posterior', () => {
     expect(forced.rank).toBe(needsMost);
     const full = choosePosterior(precision, m, ridge, { posterior: 'full' });
     expect(full.kind).toBe('full');
-    expect(full.shrinkage).toBeUndefined(); // no eigensolver for an explicit full
+    expect(full.spectrum).toBeUndefined(); // no eigensolver for an explicit full
     expect(() => choosePosterior(precision, m, ridge, { posterior: 'auto', varianceTolerance: -1 })).toThrow(/variance tolerance must be a finite number >= 0/);
   });
 
