@@ -3,8 +3,6 @@ import type { Checkpoint } from '@sngp/core';
 import { CHECKPOINT_OUTPUT, type OutputPlan, checkOutputPath, writeCheckpoint } from '@sngp/core/node';
 import type { ResolvedOptions } from './options.js';
 
-export { TRAIN_VERSION, buildCheckpoint, hyperParameters, type CheckpointExtras } from './checkpoint-builder.js';
-
 /**
  * Check the checkpoint directory `opts.out` before any data is loaded: it must be absent, empty or
  * a checkpoint of ours (or `force`), not a protected path nor the CSV being trained on, and its

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /** `sngp-train`: train SNGP or a baseline and write a checkpoint directory. */
 import { Command } from 'commander';
+import pkg from '../package.json';
 import { SngpError } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
-import { TRAIN_VERSION } from './checkpoint-writer.js';
 import type { MemberRange } from './ensemble.js';
-import { formatAutoKernelScale } from './kernel-search.js';
+import { formatAutoKernelScale } from './kernel-scale.js';
 import type { TrainOptions } from './options.js';
 import { type Progress, createLoadProgress, createProgress } from './progress.js';
 import { dryRun, formatDryRun, trainModel } from './train-model.js';
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('sngp-train')
     .description('Train SNGP or a baseline (deterministic ResNet, MC dropout, deep ensemble) and write a checkpoint.')
-    .version(TRAIN_VERSION)
+    .version(pkg.version)
     .option('--method <method>', 'sngp | deterministic | mc-dropout | ensemble', 'sngp')
     .option('--data <source>', '"moons", IDX images (.idx, -ubyte, optionally .gz; with --labels) or a CSV file (header row, numeric features, a label column)', 'moons')
     .option('--labels <file>', 'IDX only: the labels file of the --data images')

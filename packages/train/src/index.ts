@@ -22,14 +22,13 @@ export { mergeEnsembleParts } from './ensemble-parts.js';
 export { type MemberRange } from './ensemble.js';
 export { MOONS_DATA_SEED, type DataSummary, type DataFormat, formatDataSummary } from './data.js';
 export { fitCalibration, calibratedProbs, type CalibrationFit } from './calibration.js';
-export { autoKernelScale, sampleRows, AUTO_SCALE_ROWS, NEIGHBOUR_FACTOR, type AutoKernelScale } from './kernel-scale.js';
+export { autoKernelScale, formatAutoKernelScale, sampleRows, AUTO_SCALE_ROWS, NEIGHBOUR_FACTOR, type AutoKernelScale } from './kernel-scale.js';
 export {
   searchCandidates,
   ridgeWeights,
   scoreRidge,
   pairedZ,
   chooseCandidate,
-  formatAutoKernelScale,
   SEARCH_DIVISORS,
   SEARCH_TRAIN_ROWS,
   SEARCH_MIN_Z,

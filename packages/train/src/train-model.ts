@@ -1,13 +1,12 @@
 /** The whole run: validate, load data, build the model, train, finalise, evaluate, write. */
 import { type Checkpoint, type Method, SngpError, formatBytes } from '@sngp/core';
-import { initBackend } from './backend.js';
 import { checkCheckpointOutput, saveCheckpoint } from './checkpoint-writer.js';
 import { type DataSummary, formatDataSummary, loadData, prepareTrainingData, summarizeData, validateAgainstData } from './data.js';
-import { type TrainHooks, type TrainSummary, fitModel } from './fit.js';
+import type { TrainHooks, TrainSummary } from './fit.js';
 import { type TrainOptions, resolveOptions } from './options.js';
 import { rngStreams } from './rng-streams.js';
 
-export { createModel, type GpSetup, type TrainHooks, type TrainSummary } from './fit.js';
+export type { GpSetup, TrainHooks, TrainSummary } from './fit.js';
 
 /**
  * Train one model. All input is validated before training starts; the checkpoint (when `out` is
@@ -37,6 +36,9 @@ export async function trainModel(
   const rngs = rngStreams(opts.seed);
   const data = prepareTrainingData(opts, await loadData(opts, hooks.onLoad), rngs.split);
   validateAgainstData(opts, data);
+  // TensorFlow.js loads only now: a run refused above (bad options, data or --out) answers in a
+  // fraction of a second.
+  const [{ initBackend }, { fitModel }] = await Promise.all([import('./backend.js'), import('./fit.js')]);
   const backend = await initBackend(hooks.backend ?? 'auto');
   const result = fitModel(opts, data, rngs, backend, hooks);
   if (opts.out) saveCheckpoint(opts.out, result.checkpoint, options.force);
