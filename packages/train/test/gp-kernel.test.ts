@@ -206,8 +206,9 @@ describe('kernel-scale validation search', () => {
 
 describe('SNGP on the digits table', () => {
   it('learns with the defaults, and --calibrate fits on the validation split', async () => {
-    const { summary, checkpoint } = await trainModel({ data: csv, epochs: 30, learningRate: 1e-3, calibrate: true }, { backend: 'wasm' });
-    expect(summary.metrics.validationAccuracy).toBeGreaterThan(0.8); // chance is ~0.2
+    // 10 epochs: validation accuracy 0.967 (0.95 after 5, 0.978 after 30); chance is ~0.2.
+    const { summary, checkpoint } = await trainModel({ data: csv, epochs: 10, learningRate: 1e-3, calibrate: true }, { backend: 'wasm' });
+    expect(summary.metrics.validationAccuracy).toBeGreaterThan(0.8);
     expect(summary.warnings).toEqual([]);
     const c = checkpoint.config.calibration!;
     expect(c.data).toBe('validation');
