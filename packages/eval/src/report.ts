@@ -11,9 +11,9 @@ import { dirname, join } from 'node:path';
 import { type CalibrationBin, DEFAULT_UNCERTAINTY_SCORE, METHOD_CAPTIONS, METHOD_LABELS, type UncertaintyScoreName, rocCurve } from '@sngp/core';
 import { type OutputKind, describeEntries, writeDirectoryAtomic, writeFileDurable } from '@sngp/core/node';
 import type { GridSpec, EvalData } from './data.js';
-import { type RocInput, reliabilitySpec, rocSpec, scoreHistogramSpec } from './diagnostic-figures.js';
+import type { RocInput } from './diagnostic-figures.js';
 import { SCORE_ORDER, cornerProbabilities } from './evaluate.js';
-import { methodFigureSpec, overviewFigureSpec, renderPng, type SurfaceInput } from './figures.js';
+import type { SurfaceInput } from './figures.js';
 import type { ModelResult } from './types.js';
 
 export const REPORT_FORMAT = 'sngp-eval-report';
@@ -372,6 +372,12 @@ function rocInputs(results: ModelResult[]): RocInput[] {
  * (else an SngpError), unless `opts.force`.
  */
 export async function writeReport(outDir: string, results: ModelResult[], data: EvalData, opts: WriteReportOptions = {}): Promise<ReportJson> {
+  // The figure modules load vega, vega-lite and resvg (about 0.3 s): only a run that writes a
+  // report pays for them, not `--json` alone nor a run refused on its input.
+  const [{ methodFigureSpec, overviewFigureSpec, renderPng }, { reliabilitySpec, rocSpec, scoreHistogramSpec }] = await Promise.all([
+    import('./figures.js'),
+    import('./diagnostic-figures.js'),
+  ]);
   const pngs = new Map<string, Uint8Array>();
   const modelFigures = new Map<string, string>();
   const figures: ReportFigures = { ...NO_FIGURES };
