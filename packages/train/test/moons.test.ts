@@ -4,7 +4,7 @@
  * other packages' tests). Accuracy on the held-out test set, the spectral norm of the SNGP kernels
  * and the Laplace precision, each recomputed independently of the training code.
  */
-import { type Checkpoint, twoMoons } from '@sngp/core';
+import { type Checkpoint, matmulTransposed, twoMoons } from '@sngp/core';
 import { readCheckpoint } from '@sngp/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MOONS_DATA_SEED } from '../dist/index.js';
@@ -98,21 +98,18 @@ describe('two moons, defaults, 100 epochs', () => {
     const m = 1024;
     const phi = phiF64(sngp.tensors, train.x, train.n, 6);
     const p = sngp.tensors['gp.precision'].data;
+    // Phi^T Phi as (Phi^T)(Phi^T)^T with core's float64 product (tfjs computed the stored one).
+    const phiT = new Float64Array(m * train.n);
+    for (let i = 0; i < train.n; i++) for (let a = 0; a < m; a++) phiT[a * train.n + i] = phi[i * m + a];
+    const gram = matmulTransposed(phiT, m, train.n, phiT, m);
     let diff = 0;
     let norm = 0;
-    const row = new Float64Array(m);
-    for (let a = 0; a < m; a++) {
-      row.fill(0);
-      for (let i = 0; i < train.n; i++) {
-        const pa = phi[i * m + a];
-        for (let b = 0; b < m; b++) row[b] += pa * phi[i * m + b];
-      }
-      row[a] += sngp.config.hyperParameters.ridge;
+    for (let a = 0; a < m; a++)
       for (let b = 0; b < m; b++) {
-        diff += (p[a * m + b] - row[b]) ** 2;
-        norm += row[b] ** 2;
+        const want = gram[a * m + b] + (a === b ? sngp.config.hyperParameters.ridge : 0);
+        diff += (p[a * m + b] - want) ** 2;
+        norm += want ** 2;
       }
-    }
     const rel = Math.sqrt(diff / norm);
     console.log(`precision relative error ${rel.toExponential(2)}`);
     expect(rel).toBeLessThanOrEqual(1e-4);
