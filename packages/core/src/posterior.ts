@@ -251,8 +251,8 @@ const INVERSE_MIN_ROWS_PER_FEATURE = 0.5;
 /**
  * The full-posterior variance phi^T Sigma phi = ridge * |L^-1 phi|^2 per row, with the Cholesky
  * factor of P: by forward substitution for few rows (no explicit inverse), by a product with L^-1
- * for many (see {@link INVERSE_MIN_ROWS_PER_FEATURE}; L^-1 of a valid precision is well
- * conditioned, its eigenvalues being >= ridge, so both agree to float64 rounding).
+ * from M / 2 rows on (L^-1 of a valid precision is well conditioned, P's eigenvalues being >=
+ * ridge, so both agree to float64 rounding).
  * @param phi - random features, row-major [n, m] (scaled as the model uses them).
  * @param n - rows.
  * @param l - Cholesky factor of P, row-major [m, m] lower triangular.
