@@ -100,6 +100,7 @@ export {
   varianceFromCholesky,
   symmetricEigen,
   posteriorSpectrum,
+  validatedSpectrum,
   truncationBound,
   rankForTolerance,
   lowRankFactor,

@@ -577,7 +577,21 @@ export interface PosteriorSpectrum {
  * @throws SngpError if the precision fails {@link validatePrecision}.
  */
 export function posteriorSpectrum(precision: ArrayLike<number>, m: number, ridge: number, source = 'gp.precision'): PosteriorSpectrum {
-  const { values, vectors } = symmetricEigen(validatePrecision(precision, m, ridge, source), m, source);
+  return validatedSpectrum(validatePrecision(precision, m, ridge, source), m, ridge, source);
+}
+
+/**
+ * {@link posteriorSpectrum} of a precision that {@link validatePrecision} has already checked: pass
+ * the symmetric average it returned (the export validates once, then factorises and decomposes).
+ * @param sym - `validatePrecision`'s result, row-major [m, m].
+ * @param m - random features M.
+ * @param ridge - the ridge s.
+ * @param source - names the matrix in error messages (default "gp.precision").
+ * @returns the spectrum, d descending.
+ * @throws SngpError only if the QL iterations do not converge (never seen).
+ */
+export function validatedSpectrum(sym: Float64Array, m: number, ridge: number, source = 'gp.precision'): PosteriorSpectrum {
+  const { values, vectors } = symmetricEigen(sym, m, source);
   const lambdas = values.map((v) => v - ridge);
   // d = lambda / (s + lambda) = 1 - s / eigenvalue: the eigenvalues are >= s - tol > 0.
   const shrinkage = values.map((v) => 1 - ridge / v);

@@ -1,10 +1,11 @@
 import {
   type PosteriorSpectrum,
   SngpError,
+  cholesky,
   covarianceFromCholesky,
   lowRankFactor,
-  posteriorSpectrum,
-  precisionCholesky,
+  validatePrecision,
+  validatedSpectrum,
   rankForTolerance,
   truncationBound,
 } from '@sngp/core';
@@ -107,7 +108,9 @@ export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: 
   const tolerance = opts.varianceTolerance ?? DEFAULT_VARIANCE_TOLERANCE;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance))
     throw new SngpError(`variance tolerance must be a finite number >= 0 (a relative variance error, e.g. ${DEFAULT_VARIANCE_TOLERANCE}), got ${tolerance}`);
-  const { l: choleskyFactor } = precisionCholesky(precision, m, ridge, source);
+  // Validated once: the Cholesky factor and the spectrum are both of the symmetric average.
+  const sym = validatePrecision(precision, m, ridge, source);
+  const { l: choleskyFactor } = cholesky(sym, m, source);
   const full = (spectrum?: PosteriorSpectrum): GpPosterior => ({
     kind: 'full',
     requested,
@@ -120,7 +123,7 @@ export function choosePosterior(precision: ArrayLike<number>, m: number, ridge: 
     ...(spectrum ? { spectrum } : {}),
   });
   if (requested === 'full') return full();
-  const spectrum = posteriorSpectrum(precision, m, ridge, source);
+  const spectrum = validatedSpectrum(sym, m, ridge, source);
   const rank = rankForTolerance(spectrum.shrinkage, tolerance);
   if (rank === null) {
     if (requested === 'auto') return full(spectrum);
