@@ -6,7 +6,7 @@ export default defineConfig({
     // alone, where a second worker halves its time.
     maxWorkers: '100%',
     // Files share their worker process (isolate: false): no test mocks modules or changes globals,
-    // and a fresh process per file re-loads tfjs / onnxruntime each time (about 10 CPU-s here).
+    // and a fresh process per file re-imports the modules each time (about 10 CPU-s here).
     isolate: false,
     testTimeout: 60_000,
   },
