@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/browser.ts', 'src/cli.ts', 'src/bench.ts', 'src/bench-data.ts'],
+  // Named entries: dist/ stays flat (the bin shim imports dist/cli.js) while src/ has folders.
+  entry: { index: 'src/index.ts', browser: 'src/browser.ts', cli: 'src/cli/cli.ts', bench: 'src/bench/bench.ts', 'bench-data': 'src/bench/bench-data.ts' },
   format: ['esm'],
   dts: { entry: ['src/index.ts', 'src/browser.ts'] },
   clean: true,

@@ -22,20 +22,20 @@
  * @module @sngp/train/browser
  */
 import { type Checkpoint, type Dataset, SngpError } from '@sngp/core';
-import { type BrowserBackendOptions, initBrowserBackend } from './browser-backend.js';
-import type { TrainingData } from './data.js';
-import { type TrainHooks, type TrainSummary, fitModel } from './fit.js';
+import { type BrowserBackendOptions, initBrowserBackend } from './backend/browser-backend.js';
+import type { TrainingData } from './io/data.js';
+import { type TrainHooks, type TrainSummary, fitModel } from './fitting/fit.js';
 import { type TrainOptions, resolveOptions } from './options.js';
-import { rngStreams } from './rng-streams.js';
+import { rngStreams } from './fitting/rng-streams.js';
 
-export { initBrowserBackend, type BrowserBackendName, type BrowserBackendOptions, type WasmBinaryUrls } from './browser-backend.js';
-export { createModel, type TrainHooks, type TrainSummary, type GpSetup } from './fit.js';
+export { initBrowserBackend, type BrowserBackendName, type BrowserBackendOptions, type WasmBinaryUrls } from './backend/browser-backend.js';
+export { createModel, type TrainHooks, type TrainSummary, type GpSetup } from './fitting/fit.js';
 export { type TrainOptions, type ResolvedOptions, DEFAULT_TRAIN_OPTIONS, resolveOptions } from './options.js';
-export { type EpochStats } from './trainer.js';
-export { TrainingHealthGuard, chanceAccuracy, HEALTH_CHECK_EPOCH } from './training-health.js';
-export { autoKernelScale, type AutoKernelScale } from './kernel-scale.js';
-export { type KernelCandidate, type KernelSearch } from './kernel-search.js';
-export { PRECISION_CHUNK_ROWS } from './posterior.js';
+export { type EpochStats } from './fitting/trainer.js';
+export { TrainingHealthGuard, chanceAccuracy, HEALTH_CHECK_EPOCH } from './fitting/training-health.js';
+export { autoKernelScale, type AutoKernelScale } from './kernel/kernel-scale.js';
+export { type KernelCandidate, type KernelSearch } from './kernel/kernel-search.js';
+export { PRECISION_CHUNK_ROWS } from './fitting/posterior.js';
 
 /**
  * The options of {@link trainInMemory}: {@link TrainOptions} without the file, split and output

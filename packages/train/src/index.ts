@@ -13,16 +13,17 @@
  * @module @sngp/train
  */
 export { trainModel, dryRun, type DryRunSummary } from './train-model.js';
-export { createModel, type TrainHooks, type TrainSummary, type GpSetup } from './fit.js';
+export { createModel, type TrainHooks, type TrainSummary, type GpSetup } from './fitting/fit.js';
 export { type TrainOptions, type ResolvedOptions, DEFAULT_TRAIN_OPTIONS, resolveOptions } from './options.js';
-export { type EpochStats } from './trainer.js';
-export { initBackend, type BackendName, type BackendPreference } from './backend.js';
-export { PrecisionAccumulator, precisionPass, type PrecisionPassOptions, PRECISION_CHUNK_ROWS } from './posterior.js';
-export { mergeEnsembleParts } from './ensemble-parts.js';
-export { type MemberRange } from './ensemble.js';
-export { MOONS_DATA_SEED, type DataSummary, type DataFormat, formatDataSummary } from './data.js';
-export { fitCalibration, calibratedProbs, type CalibrationFit } from './calibration.js';
-export { autoKernelScale, formatAutoKernelScale, sampleRows, AUTO_SCALE_ROWS, NEIGHBOUR_FACTOR, type AutoKernelScale } from './kernel-scale.js';
+export { type EpochStats } from './fitting/trainer.js';
+export { initBackend, type BackendName, type BackendPreference } from './backend/backend.js';
+export { PrecisionAccumulator, precisionPass, type PrecisionPassOptions, PRECISION_CHUNK_ROWS } from './fitting/posterior.js';
+export { mergeEnsembleParts } from './models/ensemble-parts.js';
+export { type MemberRange } from './models/ensemble.js';
+export { MOONS_DATA_SEED, type DataSummary, type DataFormat, formatDataSummary } from './io/data.js';
+export { fitCalibration, calibratedProbs, type CalibrationFit } from './fitting/calibration.js';
+export { formatAutoKernelScale } from './kernel/kernel-format.js';
+export { autoKernelScale, sampleRows, AUTO_SCALE_ROWS, NEIGHBOUR_FACTOR, type AutoKernelScale } from './kernel/kernel-scale.js';
 export {
   searchCandidates,
   ridgeWeights,
@@ -35,5 +36,5 @@ export {
   type KernelCandidate,
   type KernelSearch,
   type RidgeScore,
-} from './kernel-search.js';
-export { TrainingHealthGuard, chanceAccuracy, HEALTH_CHECK_EPOCH } from './training-health.js';
+} from './kernel/kernel-search.js';
+export { TrainingHealthGuard, chanceAccuracy, HEALTH_CHECK_EPOCH } from './fitting/training-health.js';

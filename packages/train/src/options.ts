@@ -2,7 +2,7 @@
  * Training options (the CLI flags, as an object) and their validation. Everything is checked here,
  * before any data is touched or any training starts, so bad input fails fast and writes nothing.
  */
-import type { MemberRange } from './ensemble.js';
+import type { MemberRange } from './models/ensemble.js';
 import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, isIdxPath, parseMethod } from '@sngp/core';
 
 /**

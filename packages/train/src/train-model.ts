@@ -1,12 +1,12 @@
 /** The whole run: validate, load data, build the model, train, finalise, evaluate, write. */
 import { type Checkpoint, type Method, SngpError, formatBytes } from '@sngp/core';
-import { checkCheckpointOutput, saveCheckpoint } from './checkpoint-writer.js';
-import { type DataSummary, formatDataSummary, loadData, prepareTrainingData, summarizeData, validateAgainstData } from './data.js';
-import type { TrainHooks, TrainSummary } from './fit.js';
+import { checkCheckpointOutput, saveCheckpoint } from './io/checkpoint-writer.js';
+import { type DataSummary, formatDataSummary, loadData, prepareTrainingData, summarizeData, validateAgainstData } from './io/data.js';
+import type { TrainHooks, TrainSummary } from './fitting/fit.js';
 import { type TrainOptions, resolveOptions } from './options.js';
-import { rngStreams } from './rng-streams.js';
+import { rngStreams } from './fitting/rng-streams.js';
 
-export type { GpSetup, TrainHooks, TrainSummary } from './fit.js';
+export type { GpSetup, TrainHooks, TrainSummary } from './fitting/fit.js';
 
 /**
  * Train one model. All input is validated before training starts; the checkpoint (when `out` is
@@ -38,7 +38,7 @@ export async function trainModel(
   validateAgainstData(opts, data);
   // TensorFlow.js loads only now: a run refused above (bad options, data or --out) answers in a
   // fraction of a second.
-  const [{ initBackend }, { fitModel }] = await Promise.all([import('./backend.js'), import('./fit.js')]);
+  const [{ initBackend }, { fitModel }] = await Promise.all([import('./backend/backend.js'), import('./fitting/fit.js')]);
   const backend = await initBackend(hooks.backend ?? 'auto');
   const result = fitModel(opts, data, rngs, backend, hooks);
   if (opts.out) saveCheckpoint(opts.out, result.checkpoint, options.force);

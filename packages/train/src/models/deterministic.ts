@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HyperParameters, NamedTensor, Rng } from '@sngp/core';
 import { tensor } from '@sngp/core';
-import { dropoutMasks } from './dropout.js';
-import { glorotUniform } from './initializers.js';
-import { dense } from './linear.js';
+import { dropoutMasks } from '../layers/dropout.js';
+import { glorotUniform } from '../layers/initializers.js';
+import { dense } from '../layers/linear.js';
 import { type Batch, type StepResult, type TrainableModel, batchAccuracy, crossEntropy, mapChunks } from './model.js';
 import { ResidualNet, f32 } from './residual-net.js';
 

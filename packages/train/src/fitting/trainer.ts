@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, Rng } from '@sngp/core';
-import type { Batch, TrainableModel } from './model.js';
+import type { Batch, TrainableModel } from '../models/model.js';
 
 /**
  * Statistics of one finished training epoch, as passed to `TrainHooks.onEpoch` (progress bars,

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NamedTensor, type Rng, tensor } from '@sngp/core';
-import { glorotUniform } from './initializers.js';
+import { glorotUniform } from '../layers/initializers.js';
 import { type Batch, EVAL_CHUNK } from './model.js';
 
 /** Sizes of the stacked members. */

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NamedTensor, type Rng, tensor } from '@sngp/core';
-import { glorotUniform } from './initializers.js';
-import { dense } from './linear.js';
+import { glorotUniform } from '../layers/initializers.js';
+import { dense } from '../layers/linear.js';
 
 export interface ResidualNetConfig {
   inputDim: number;

@@ -3,7 +3,7 @@
  * then (SNGP) the precision pass over the training data, as a bar or a few lines.
  */
 import cliProgress from 'cli-progress';
-import type { EpochStats } from './trainer.js';
+import type { EpochStats } from '../fitting/trainer.js';
 
 /** What the CLI reports during training. */
 export interface Progress {

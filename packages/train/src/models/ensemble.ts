@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type HyperParameters, type NamedTensor, type Rng, SngpError } from '@sngp/core';
-import { dropoutMasks, skipDropoutMasks } from './dropout.js';
+import { dropoutMasks, skipDropoutMasks } from '../layers/dropout.js';
 import { type Batch, type StepResult, type TrainableModel } from './model.js';
 import { StackedResidualNets } from './stacked-net.js';
 

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GP_LAYER_NORM_EPSILON, type GpInputOptions, type NamedTensor, type Rng, tensor } from '@sngp/core';
 import { glorotUniform, standardNormal, uniform } from './initializers.js';
-import { f32 } from './residual-net.js';
+import { f32 } from '../models/residual-net.js';
 
 /** Keras l2(1e-6) on beta, as in the tutorial's RandomFeatureGaussianProcess. */
 export const BETA_L2 = 1e-6;

@@ -22,7 +22,7 @@ import {
   twoMoons,
 } from '@sngp/core';
 import { loadIdxDataset, readCsvFile } from '@sngp/core/node';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../options.js';
 
 /** The data a run trains and evaluates on. */
 export interface TrainingData {

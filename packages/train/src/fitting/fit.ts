@@ -18,18 +18,18 @@ import {
   subset,
   varianceFromCholesky,
 } from '@sngp/core';
-import type { BackendName, BackendPreference } from './backend.js';
+import type { BackendName, BackendPreference } from '../backend/backend.js';
 import { fitCalibration } from './calibration.js';
-import { buildCheckpoint, hyperParameters } from './checkpoint-builder.js';
-import type { TrainingData } from './data.js';
-import { DeterministicClassifier } from './deterministic.js';
-import { DeepEnsemble, type MemberRange } from './ensemble.js';
-import { autoKernelScale, sampleRows } from './kernel-scale.js';
-import { type KernelSearch, searchKernelScale } from './kernel-search.js';
-import type { TrainableModel } from './model.js';
-import type { ResolvedOptions } from './options.js';
+import { buildCheckpoint, hyperParameters } from '../io/checkpoint-builder.js';
+import type { TrainingData } from '../io/data.js';
+import { DeterministicClassifier } from '../models/deterministic.js';
+import { DeepEnsemble, type MemberRange } from '../models/ensemble.js';
+import { autoKernelScale, sampleRows } from '../kernel/kernel-scale.js';
+import { type KernelSearch, searchKernelScale } from '../kernel/kernel-search.js';
+import type { TrainableModel } from '../models/model.js';
+import type { ResolvedOptions } from '../options.js';
 import type { RngStreams } from './rng-streams.js';
-import { SngpClassifier } from './sngp.js';
+import { SngpClassifier } from '../models/sngp.js';
 import { type EpochStats, trainLoop } from './trainer.js';
 import { TrainingHealthGuard, chanceAccuracy } from './training-health.js';
 

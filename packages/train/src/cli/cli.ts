@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /** `sngp-train`: train SNGP or a baseline and write a checkpoint directory. */
 import { Command } from 'commander';
-import pkg from '../package.json';
+import pkg from '../../package.json';
 import { SngpError } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
-import type { MemberRange } from './ensemble.js';
-import { formatAutoKernelScale } from './kernel-scale.js';
-import type { TrainOptions } from './options.js';
+import type { MemberRange } from '../models/ensemble.js';
+import { formatAutoKernelScale } from '../kernel/kernel-format.js';
+import type { TrainOptions } from '../options.js';
 import { type Progress, createLoadProgress, createProgress } from './progress.js';
-import { dryRun, formatDryRun, trainModel } from './train-model.js';
+import { dryRun, formatDryRun, trainModel } from '../train-model.js';
 
 /** Strict number parsing: the whole string must be a number ("10x" is an error, not 10). */
 function parseNumber(flag: string, raw: string | undefined): number | undefined {

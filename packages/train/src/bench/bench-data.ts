@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { Rng, formatBytes } from '@sngp/core';
-import { trainModel } from './train-model.js';
+import { trainModel } from '../train-model.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 const MB = 2 ** 20;
@@ -177,7 +177,7 @@ async function epochs(dir: string, rows: number, rounds: number): Promise<void> 
       results[method].wall.push(t.wall);
       results[method].cpu.push(t.cpu);
     }
-  const { initBackend } = await import('./backend.js');
+  const { initBackend } = await import('../backend/backend.js');
   backend = await initBackend('auto');
   const med = (m: 'deterministic' | 'sngp', k: 'wall' | 'cpu', p: keyof Phases): number => median(results[m][k].map((x) => x[p]));
   console.log(`backend ${backend}; seconds (wall / cpu):`);

@@ -1,7 +1,7 @@
 /** Checks and atomic writing of a checkpoint directory (Node); building one is checkpoint-builder.ts. */
 import type { Checkpoint } from '@sngp/core';
 import { CHECKPOINT_OUTPUT, type OutputPlan, checkOutputPath, writeCheckpoint } from '@sngp/core/node';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../options.js';
 
 /**
  * Check the checkpoint directory `opts.out` before any data is loaded: it must be absent, empty or

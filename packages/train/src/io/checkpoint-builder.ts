@@ -13,9 +13,9 @@ import {
   parseCheckpointConfig,
   validateCheckpointTensors,
 } from '@sngp/core';
-import pkg from '../package.json';
+import pkg from '../../package.json';
 import type { TrainingData } from './data.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../options.js';
 
 /** The version of @sngp/train, recorded in every checkpoint. */
 export const TRAIN_VERSION: string = pkg.version;

@@ -18,10 +18,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, cholesky, subset } from '@sngp/core';
 import { sampleRows } from './kernel-scale.js';
-import { mapChunks } from './model.js';
-import { precisionPass } from './posterior.js';
-import { scaledCos, scaledCosScalar } from './random-features.js';
-import type { SngpClassifier } from './sngp.js';
+import { mapChunks } from '../models/model.js';
+import { precisionPass } from '../fitting/posterior.js';
+import { scaledCos, scaledCosScalar } from '../layers/random-features.js';
+import type { SngpClassifier } from '../models/sngp.js';
 
 /** Candidate scales: the rule's s divided by these (floored at 1, duplicates dropped). */
 export const SEARCH_DIVISORS: readonly number[] = [1, 3, 10, 30];

@@ -7,7 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { METHODS, type Method } from '@sngp/core';
-import { trainModel } from './train-model.js';
+import { trainModel } from '../train-model.js';
 
 function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);

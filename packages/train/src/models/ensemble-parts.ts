@@ -15,7 +15,7 @@ import {
   parseCheckpointConfig,
   validateCheckpointTensors,
 } from '@sngp/core';
-import { initBackend } from './backend.js';
+import { initBackend } from '../backend/backend.js';
 import { EVAL_CHUNK } from './model.js';
 
 /** What must agree between parts: everything but the member count, metrics and provenance. */

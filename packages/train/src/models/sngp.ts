@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, type HyperParameters, type NamedTensor, type Rng, gpInputOptions, tensor } from '@sngp/core';
-import { dropoutMasks } from './dropout.js';
+import { dropoutMasks } from '../layers/dropout.js';
 import { type Batch, type StepResult, type TrainableModel, batchAccuracy, crossEntropy, mapChunks } from './model.js';
-import { precisionPass } from './posterior.js';
-import { RandomFeatureGp, scaledCosScalar } from './random-features.js';
+import { precisionPass } from '../fitting/posterior.js';
+import { RandomFeatureGp, scaledCosScalar } from '../layers/random-features.js';
 import { ResidualNet } from './residual-net.js';
-import { SpectralNorm } from './spectral-norm.js';
+import { SpectralNorm } from '../layers/spectral-norm.js';
 
 export class SngpClassifier implements TrainableModel {
   readonly method = 'sngp' as const;
