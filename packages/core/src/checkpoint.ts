@@ -112,8 +112,8 @@ export function gpInputOptions(hp: Pick<HyperParameters, 'gpNormalizeInput' | 'g
  * The zod schema of {@link CalibrationRecord}: SNGP's post-hoc calibration on held-out data.
  */
 export const calibrationSchema = z.object({
-  /** The fitted mean-field factor lambda (>= 0), used by the runtime by default. */
-  meanFieldFactor: z.number(),
+  /** SNGP: the fitted mean-field factor lambda (>= 0), used by the runtime by default; absent for the baselines. */
+  meanFieldFactor: z.number().optional(),
   /** The fitted temperature T (> 0) dividing the logits, used by the runtime by default. */
   temperature: z.number().positive(),
   /** Which rows it was fitted on: "validation" (CSV / IDX split) or "moons-validation" (a separate draw). */
@@ -128,13 +128,48 @@ export const calibrationSchema = z.object({
   eceBefore: z.number(),
   /** ECE (15 bins) with the fitted lambda and T. */
   eceAfter: z.number(),
+  /**
+   * The search bounds a fitted value ended at, e.g. "temperature at its lower bound 0.05": a hint
+   * that the model itself is off (train longer, another recipe). Absent or empty: none.
+   */
+  atBound: z.array(z.string()).optional(),
 });
 /**
- * SNGP's calibration: mean-field factor and temperature fitted by minimising held-out NLL, and
- * that NLL / ECE before and after.
+ * Post-hoc calibration on held-out rows, by minimising their NLL: the temperature T of every
+ * method (the baselines divide their logits by it) and SNGP's mean-field factor; that NLL / ECE
+ * before and after.
  * @interface
  */
 export type CalibrationRecord = z.infer<typeof calibrationSchema>;
+
+/**
+ * The zod schema of {@link RecipeRecord}: how a run's training settings were chosen and how early
+ * stopping ended it.
+ */
+export const recipeSchema = z.object({
+  /** "tutorial" (two moons, or data without a validation split: the tutorial's settings) or "data" (chosen from the data's size). */
+  rule: z.enum(['tutorial', 'data']),
+  /** Why each setting has its value: setting name -> "flag" (given by the user) or the rule's reason. */
+  reasons: z.record(z.string(), z.string()),
+  /** Early stopping on the validation NLL; null when it was off (no validation split, or turned off). */
+  earlyStopping: z
+    .object({
+      /** Epochs without a validation NLL improvement before the run stops. */
+      patience: z.number().int().positive(),
+      /** The epoch whose weights were kept (lowest validation NLL), 1-based. */
+      bestEpoch: z.number().int().positive(),
+      /** Its validation NLL. */
+      bestNll: z.number(),
+      /** Epochs trained before stopping (<= the epoch budget `training.epochs`). */
+      epochsRun: z.number().int().positive(),
+    })
+    .nullable(),
+});
+/**
+ * How the training settings were chosen (the recipe) and where early stopping ended.
+ * @interface
+ */
+export type RecipeRecord = z.infer<typeof recipeSchema>;
 
 /**
  * The TensorFlow SNGP tutorial's hyper-parameters (DESIGN.md section 3); `inputDim` and
@@ -183,6 +218,8 @@ export const checkpointSchema = z.object({
     trainRows: z.number().int().positive(),
     /** Rows held out for validation (0 when there was no validation split). */
     validationRows: z.number().int().nonnegative(),
+    /** How epochs, batch size and learning rate were chosen (absent in older checkpoints: given or tutorial defaults). */
+    recipe: recipeSchema.optional(),
   }),
   /** Class names; index i is label i (at least 2, `hyperParameters.numClasses` of them). */
   classes: z.array(z.string()).min(2),

@@ -60,6 +60,8 @@ export {
   gpInputOptions,
   calibrationSchema,
   type CalibrationRecord,
+  recipeSchema,
+  type RecipeRecord,
 } from './checkpoint.js';
 export {
   MODEL_CARD_FORMAT_VERSION,
@@ -68,6 +70,8 @@ export {
   type ModelCard,
   POSTERIOR_KINDS,
   type PosteriorCard,
+  trainingCardSchema,
+  type TrainingCard,
   encodeModelCard,
   decodeModelCard,
 } from './model-card.js';

@@ -1,4 +1,5 @@
-import { METHODS, type Method } from './checkpoint.js';
+import { z } from 'zod';
+import { METHODS, type Method, recipeSchema } from './checkpoint.js';
 import { SngpError } from './errors.js';
 
 /*
@@ -29,13 +30,21 @@ export const MODEL_CARD_KEYS = {
   graphProbs: 'sngp.graph_probs',
   /** `sngp.training_metrics`: JSON object of the checkpoint's metrics. */
   trainingMetrics: 'sngp.training_metrics',
-  /** `sngp.temperature`: SNGP's default temperature T dividing the logits, a number > 0 (optional; absent: 1). */
+  /**
+   * `sngp.temperature`: the default temperature T dividing the logits (every method; MC dropout and
+   * ensemble: each sample's), a number > 0 (optional; absent: 1).
+   */
   temperature: 'sngp.temperature',
   /**
-   * `sngp.calibration`: SNGP, optional JSON object of the calibration fit (data, rows, the lambda
+   * `sngp.calibration`: optional JSON object of the calibration fit (data, rows, SNGP's lambda
    * before, nllBefore / nllAfter / eceBefore / eceAfter).
    */
   calibration: 'sngp.calibration',
+  /**
+   * `sngp.training`: optional JSON object of how the model was trained: epochs (the budget),
+   * batchSize, learningRate and the recipe (rule, reasons, early stopping); see {@link TrainingCard}.
+   */
+  training: 'sngp.training',
   /** `sngp.posterior`: SNGP, optional: the posterior form in the graph, `full` or `low-rank` (absent in older models: full). */
   posterior: 'sngp.posterior',
   /** `sngp.posterior_rank`: SNGP, with `sngp.posterior`: directions kept, an integer (M for full). */
@@ -70,6 +79,26 @@ export interface PosteriorCard {
   /** Max relative error measured at export in float64 over the verification points (0 for full). */
   measuredRelativeError: number;
 }
+
+/**
+ * The zod schema of {@link TrainingCard} (`sngp.training`): the training settings and the recipe
+ * record of `checkpoint.json` (`training.recipe`).
+ */
+export const trainingCardSchema = z.object({
+  /** The epoch budget (early stopping may have ended the run sooner: `recipe.earlyStopping.epochsRun`). */
+  epochs: z.number().int().positive(),
+  /** Rows per optimiser step. */
+  batchSize: z.number().int().positive(),
+  /** Adam's learning rate. */
+  learningRate: z.number().positive(),
+  /** How the settings were chosen and where early stopping ended; null for checkpoints that predate it. */
+  recipe: recipeSchema.nullable(),
+});
+/**
+ * How an exported model was trained (`sngp.training`).
+ * @interface
+ */
+export type TrainingCard = z.infer<typeof trainingCardSchema>;
 
 /** Graph input and output names (DESIGN.md section 4). */
 export const ONNX_NAMES = {
@@ -110,15 +139,18 @@ export interface ModelCard {
   /** The checkpoint's training metrics (e.g. trainAccuracy); {} if the card has none. */
   trainingMetrics: Record<string, number>;
   /**
-   * SNGP: default temperature T (> 0) dividing the logits before the mean-field scaling, fitted at
-   * training; absent or null (older models, other methods): 1.
+   * Default temperature T (> 0) dividing the logits (SNGP: before the mean-field scaling; MC dropout
+   * and ensemble: each sample's, and baked into the graph's `probs`), fitted at training; absent or
+   * null (older models, no calibration): 1.
    */
   temperature?: number | null;
   /**
-   * SNGP: the calibration fit as recorded at training (numbers by name, e.g. rows, lambdaBefore,
+   * The calibration fit as recorded at training (numbers by name, e.g. rows, lambdaBefore,
    * nllBefore, nllAfter, eceBefore, eceAfter); absent or null if the model was not calibrated.
    */
   calibration?: Record<string, number | string> | null;
+  /** How the model was trained (settings and recipe); absent or null in models that predate it. */
+  training?: TrainingCard | null;
   /** SNGP: the posterior form and its error; absent or null in models that predate it (full posterior). */
   posterior?: PosteriorCard | null;
 }
@@ -148,6 +180,7 @@ export function encodeModelCard(card: ModelCard): {
     [K.trainingMetrics, JSON.stringify(card.trainingMetrics)],
     [K.temperature, card.temperature ?? null],
     [K.calibration, card.calibration ? JSON.stringify(card.calibration) : null],
+    [K.training, card.training ? JSON.stringify(card.training) : null],
     [K.posterior, card.posterior?.kind ?? null],
     [K.posteriorRank, card.posterior?.rank ?? null],
     [K.varianceErrorBound, card.posterior?.relativeErrorBound ?? null],
@@ -261,6 +294,16 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     calibration = c as Record<string, number | string>;
   }
 
+  let training: TrainingCard | null = null;
+  if (props[K.training] !== undefined) {
+    const r = trainingCardSchema.safeParse(json(K.training));
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new SngpError(`${source}: model card key "${K.training}" field "${issue.path.join('.')}": ${issue.message}; ${fix}`);
+    }
+    training = r.data;
+  }
+
   let posterior: PosteriorCard | null = null;
   const kind = props[K.posterior];
   if (kind !== undefined) {
@@ -294,6 +337,7 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     trainingMetrics,
     temperature,
     calibration,
+    training,
     posterior,
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)

@@ -110,6 +110,11 @@ export interface BakedModel {
   gp?: GpWeights;
   /** SNGP: one entry per residual block. */
   spectral?: SpectralReport[];
+  /**
+   * The calibrated temperature T (> 0) dividing the logits of the default predictive distribution
+   * (MC dropout, ensemble: each sample's before its softmax); 1 when the checkpoint has no calibration.
+   */
+  temperature: number;
   /** Non-fatal problems found while baking, one line each. */
   warnings: string[];
 }
@@ -166,15 +171,17 @@ export function bakeCheckpoint(ckpt: Checkpoint, opts: PosteriorOptions = {}): B
     ...(withHead ? { output: dense(`${p}output`, h, k) } : {}),
   });
   const warnings: string[] = [];
+  const temperature = config.calibration?.temperature ?? 1;
   switch (config.method) {
     case 'deterministic':
     case 'mc-dropout':
-      return { config, hp, nets: [resnet('', true)], warnings };
+      return { config, hp, nets: [resnet('', true)], temperature, warnings };
     case 'ensemble':
       return {
         config,
         hp,
         nets: Array.from({ length: hp.ensembleSize }, (_, m) => resnet(`members.${m}.`, true)),
+        temperature,
         warnings,
       };
     case 'sngp': {
@@ -203,10 +210,10 @@ export function bakeCheckpoint(ckpt: Checkpoint, opts: PosteriorOptions = {}): B
           ? { gamma: t('gp.input_norm.gamma') as Float32Array, beta: t('gp.input_norm.beta') as Float32Array }
           : null,
         meanField: config.calibration
-          ? { lambda: config.calibration.meanFieldFactor, temperature: config.calibration.temperature }
+          ? { lambda: config.calibration.meanFieldFactor ?? hp.meanFieldFactor, temperature }
           : { lambda: hp.meanFieldFactor, temperature: 1 },
       };
-      return { config, hp, nets: [net], gp, spectral, warnings };
+      return { config, hp, nets: [net], gp, spectral, temperature, warnings };
     }
   }
 }

@@ -23,7 +23,9 @@ export function modelCardFor(model: BakedModel, graphProbs: boolean, measuredVar
     dropoutNoiseShape: method === 'mc-dropout' ? [hp.numLayers, hp.hiddenDim] : null,
     graphProbs: method === 'sngp' && graphProbs,
     trainingMetrics: config.metrics,
-    ...(method === 'sngp' && model.gp ? { temperature: model.gp.meanField.temperature } : {}),
+    // Every method: the calibrated temperature (1 without calibration; MC dropout and ensemble
+    // graphs bake it into `probs`).
+    temperature: model.temperature,
     ...(method === 'sngp' && model.gp
       ? {
           posterior: {
@@ -35,18 +37,25 @@ export function modelCardFor(model: BakedModel, graphProbs: boolean, measuredVar
           },
         }
       : {}),
-    ...(method === 'sngp' && config.calibration
+    ...(config.calibration
       ? {
           calibration: {
             data: config.calibration.data,
             rows: config.calibration.rows,
-            meanFieldFactorBefore: hp.meanFieldFactor,
+            ...(method === 'sngp' ? { meanFieldFactorBefore: hp.meanFieldFactor } : {}),
             nllBefore: config.calibration.nllBefore,
             nllAfter: config.calibration.nllAfter,
             eceBefore: config.calibration.eceBefore,
             eceAfter: config.calibration.eceAfter,
+            ...(config.calibration.atBound?.length ? { atBound: config.calibration.atBound.join('; ') } : {}),
           },
         }
       : {}),
+    training: {
+      epochs: config.training.epochs,
+      batchSize: config.training.batchSize,
+      learningRate: config.training.learningRate,
+      recipe: config.training.recipe ?? null,
+    },
   };
 }

@@ -70,11 +70,12 @@ function softmaxInto(row: Float64Array, out: Float64Array, o: number, k: number,
   for (let j = 0; j < k; j++) out[o + j] += (weight * e[j]) / sum;
 }
 
-/** Mean over S of softmax, from [S, N, K] logits. */
-function meanSoftmax64(logits: Float64Array, s: number, n: number, k: number): Float64Array {
+/** Mean over S of softmax(logits / T), from [S, N, K] logits (T: the calibrated temperature). */
+function meanSoftmax64(logits: Float64Array, s: number, n: number, k: number, temperature: number): Float64Array {
   const probs = new Float64Array(n * k);
+  const scaled = temperature === 1 ? logits : logits.map((v) => v / temperature);
   for (let t = 0; t < s; t++)
-    for (let r = 0; r < n; r++) softmaxInto(logits.subarray((t * n + r) * k, (t * n + r + 1) * k), probs, r * k, k, 1 / s);
+    for (let r = 0; r < n; r++) softmaxInto(scaled.subarray((t * n + r) * k, (t * n + r + 1) * k), probs, r * k, k, 1 / s);
   return probs;
 }
 
@@ -170,7 +171,7 @@ function mcDropoutForward(model: BakedModel, x: Float64Array, n: number, opts: R
     };
     logits.set(dense(body(net, x, n, mask), n, net.output!), s * n * k);
   }
-  return { logits, logitsShape: [t, n, k], probs: meanSoftmax64(logits, t, n, k) };
+  return { logits, logitsShape: [t, n, k], probs: meanSoftmax64(logits, t, n, k, model.temperature) };
 }
 
 function isBaked(m: Checkpoint | BakedModel): m is BakedModel {
@@ -213,7 +214,7 @@ export function referenceForward(
       const m = model.nets.length;
       const logits = new Float64Array(m * n * k);
       model.nets.forEach((net, i) => logits.set(dense(body(net, x, n), n, net.output!), i * n * k));
-      return { logits, logitsShape: [m, n, k], probs: meanSoftmax64(logits, m, n, k) };
+      return { logits, logitsShape: [m, n, k], probs: meanSoftmax64(logits, m, n, k, model.temperature) };
     }
   }
 }

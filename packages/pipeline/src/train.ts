@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { twoMoons } from '@sngp/core';
+import { MOONS_DEFAULTS, moonsValidation, twoMoons } from '@sngp/core';
 import { readCheckpoint, writeCheckpoint, writeFileAtomic } from '@sngp/core/node';
 import { MOONS_DATA_SEED, type MemberRange, mergeEnsembleParts } from '@sngp/train';
 import { type PipelineConfig, loadPipelineConfig, pipelinePaths, trainedMethods } from './config.js';
@@ -69,7 +69,6 @@ async function runJob(job: TrainJob, c: PipelineConfig, log: (m: string) => void
   const args = ['--method', method, '--data', 'moons', '--out', out, '--epochs', String(c.epochs), '--seed', String(c.seed), '--json', '--quiet'];
   if (method === 'ensemble') args.push('--ensemble-size', String(c.ensembleSize));
   if (members) args.push('--ensemble-members', `${members.from}:${members.to}`);
-  if (method === 'sngp') args.push('--calibrate');
   const what = members ? `ensemble members ${members.from}-${members.to - 1}` : method;
   log(`${what}: started (${c.epochs} epochs${method === 'ensemble' && !members ? `, ${c.ensembleSize} members` : ''})`);
   const t0 = performance.now();
@@ -90,6 +89,8 @@ async function mergeParts(parts: JobResult[], c: PipelineConfig, log: (m: string
   const merged = await mergeEnsembleParts(
     ordered.map((r) => readCheckpoint(r.out)),
     { trainAccuracy: train, testAccuracy: test },
+    // Every method is calibrated on the same held-out draw (sngp-train's default for moons).
+    { rows: moonsValidation(MOONS_DEFAULTS.seed), name: 'moons-validation' },
   );
   const out = join(p.checkpoints, 'ensemble');
   writeCheckpoint(out, merged);

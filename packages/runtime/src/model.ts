@@ -263,6 +263,11 @@ export class OnnxSngpModel implements SngpModel {
     const nonFinite = parseNonFinite(options.nonFinite);
     const { data, rows } = toFeatureMatrix(features, inputDim, card.featureNames, options.rows);
 
+    // Temperature T (calibrated at training, every method; absent: 1) divides the logits before
+    // the softmax (SNGP: with the mean-field scaling); the returned `logits` stay raw.
+    const temperature = options.temperature ?? card.temperature ?? 1;
+    if (!(Number.isFinite(temperature) && temperature > 0))
+      throw new SngpError(`options.temperature: expected a finite number > 0, got ${temperature}`);
     const N = ONNX_NAMES;
     const extraFeeds: Record<string, FloatTensor> = {};
     let fetches: string[];
@@ -310,7 +315,8 @@ export class OnnxSngpModel implements SngpModel {
           if (got.length !== samples * n * k)
             throw new SngpError(`${this.source}: model output "${name}" has ${got.length} values for ${samples} x ${n} rows, expected ${samples * n * k}`);
           first = scanSampleLogits(got, n, k, start, invalid, first);
-          sampleLogProbs!.set(meanLogSoftmax(got, samples, k), start * k);
+          // Scores from the calibrated distribution: each sample's logits / T (the graph's `probs` has T baked in).
+          sampleLogProbs!.set(meanLogSoftmax(temperature === 1 ? got : got.map((v) => v / temperature), samples, k), start * k);
           continue;
         }
         if (got.length !== n * perRow[name])
@@ -327,23 +333,20 @@ export class OnnxSngpModel implements SngpModel {
     let computeScores: () => UncertaintyScores;
     if (card.method === 'deterministic') {
       const logits = outputs[N.logits];
-      probs = softmaxRows(logits, k);
-      computeScores = () => uncertaintyScores(logSoftmaxRows(logits, k), k);
+      const scaled = temperature === 1 ? logits : logits.map((v) => v / temperature);
+      probs = softmaxRows(scaled, k);
+      computeScores = () => uncertaintyScores(logSoftmaxRows(scaled, k), k);
     } else if (card.method === 'sngp') {
       const lambda = options.meanFieldFactor ?? (card.meanFieldFactor as number);
       if (!Number.isFinite(lambda)) throw new SngpError(`options.meanFieldFactor: expected a finite number, got ${lambda}`);
-      // Temperature T (calibrated at training; absent: 1) divides the logits with the mean-field
-      // scaling; the returned `logits` stay raw.
-      const temperature = options.temperature ?? card.temperature ?? 1;
-      if (!(Number.isFinite(temperature) && temperature > 0))
-        throw new SngpError(`options.temperature: expected a finite number > 0, got ${temperature}`);
       const variance = outputs[N.variance];
       const logits = outputs[N.logits];
       probs = meanFieldProbs(logits, variance, k, lambda, temperature);
       computeScores = () => uncertaintyScores(meanFieldLogProbs(logits, variance, k, lambda, temperature), k, variance);
     } else {
-      probs = outputs[N.probs];
       const logProbs = sampleLogProbs!;
+      // The graph's probs carry the card's T; another T (an override) comes from the sample logits.
+      probs = temperature === (card.temperature ?? 1) ? outputs[N.probs] : Float32Array.from(logProbs, Math.exp);
       computeScores = () => uncertaintyScores(logProbs, k);
     }
     if (card.method === 'deterministic' || card.method === 'sngp')

@@ -73,9 +73,9 @@ export interface PredictOptions {
    */
   meanFieldFactor?: number;
   /**
-   * SNGP temperature T override, a finite number > 0 dividing the logits before the mean-field
-   * scaling (default: the model card's calibrated T, 1 for models without one). Ignored by other
-   * methods.
+   * Temperature T override, a finite number > 0 dividing the logits (SNGP: before the mean-field
+   * scaling; MC dropout and ensemble: each sample's) (default: the model card's calibrated T, 1 for
+   * models without one). Every method.
    */
   temperature?: number;
   /**

@@ -25,7 +25,7 @@ import { type Checkpoint, type Dataset, SngpError } from '@sngp/core';
 import { type BrowserBackendOptions, initBrowserBackend } from './backend/browser-backend.js';
 import type { TrainingData } from './io/data.js';
 import { type TrainHooks, type TrainSummary, fitModel } from './fitting/fit.js';
-import { type TrainOptions, resolveOptions } from './options.js';
+import { type TrainOptions, applyRecipe, resolveOptions } from './options.js';
 import { rngStreams } from './fitting/rng-streams.js';
 
 export { initBrowserBackend, type BrowserBackendName, type BrowserBackendOptions, type WasmBinaryUrls } from './backend/browser-backend.js';
@@ -108,8 +108,10 @@ export async function trainInMemory(
   summary: TrainSummary;
 }> {
   // "in-memory" rather than the name: resolveOptions reads `data` as moons / IDX / CSV path.
-  const opts = { ...resolveOptions({ ...options, data: 'in-memory' }), data: data.name ?? 'in-memory' };
   const { train, test } = data;
+  // No held-out rows: no calibration; the tutorial's settings unless flags say otherwise.
+  const resolved = { ...resolveOptions({ ...options, data: 'in-memory' }), data: data.name ?? 'in-memory', calibrate: false };
+  const opts = applyRecipe(resolved, { userFile: false, trainRows: train.n, validationRows: 0 });
   checkDataset(train, 'training data');
   if (test) checkDataset(test, 'test data', train.d);
   if (train.classes.length < 2) throw new SngpError(`training data has ${train.classes.length} class; need at least 2`);

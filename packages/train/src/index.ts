@@ -14,14 +14,16 @@
  */
 export { trainModel, dryRun, type DryRunSummary } from './train-model.js';
 export { createModel, type TrainHooks, type TrainSummary, type GpSetup } from './fitting/fit.js';
-export { type TrainOptions, type ResolvedOptions, DEFAULT_TRAIN_OPTIONS, resolveOptions } from './options.js';
+export { type TrainOptions, type ResolvedOptions, DEFAULT_TRAIN_OPTIONS, resolveOptions, applyRecipe } from './options.js';
 export { type EpochStats } from './fitting/trainer.js';
 export { initBackend, type BackendName, type BackendPreference } from './backend/backend.js';
 export { PrecisionAccumulator, precisionPass, type PrecisionPassOptions, PRECISION_CHUNK_ROWS } from './fitting/posterior.js';
 export { mergeEnsembleParts } from './models/ensemble-parts.js';
 export { type MemberRange } from './models/ensemble.js';
 export { MOONS_DATA_SEED, type DataSummary, type DataFormat, formatDataSummary } from './io/data.js';
-export { fitCalibration, calibratedProbs, type CalibrationFit } from './fitting/calibration.js';
+export { fitCalibration, fitTemperature, calibratedProbs, BASELINE_TEMPERATURE_RANGE, type CalibrationFit } from './fitting/calibration.js';
+export { chooseRecipe, formatRecipe, RECIPE, type RecipeChoice, type GivenSettings } from './fitting/recipe.js';
+export { type EarlyStopResult, MIN_NLL_IMPROVEMENT } from './fitting/trainer.js';
 export { formatAutoKernelScale } from './kernel/kernel-format.js';
 export { autoKernelScale, sampleRows, AUTO_SCALE_ROWS, NEIGHBOUR_FACTOR, type AutoKernelScale } from './kernel/kernel-scale.js';
 export {

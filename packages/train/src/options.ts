@@ -3,6 +3,7 @@
  * before any data is touched or any training starts, so bad input fails fast and writes nothing.
  */
 import type { MemberRange } from './models/ensemble.js';
+import { type GivenSettings, type RecipeChoice, chooseRecipe } from './fitting/recipe.js';
 import { DEFAULT_HYPER_PARAMETERS, type Method, SngpError, isIdxPath, parseMethod } from '@sngp/core';
 
 /**
@@ -32,12 +33,26 @@ export interface TrainOptions {
    * calibration, in [0, 1) (default 0.2; 0 = none). Ignored for moons, which has its own draws.
    */
   validationSplit?: number;
-  /** `--epochs`: passes over the training split, a positive integer (default 100). */
+  /**
+   * `--epochs`: passes over the training split (the budget, with early stopping), a positive
+   * integer (default: two moons 100; CSV / IDX chosen from the data's size, see `chooseRecipe`).
+   */
   epochs?: number;
-  /** `--batch-size`: rows per mini-batch, a positive integer no larger than the training split (default 128). */
+  /**
+   * `--batch-size`: rows per mini-batch, a positive integer no larger than the training split
+   * (default: two moons 128; CSV / IDX chosen from the data's size).
+   */
   batchSize?: number;
-  /** `--learning-rate`: Adam's learning rate, > 0 (default 1e-4). */
+  /** `--learning-rate`: Adam's learning rate, > 0 (default: two moons 1e-4; CSV / IDX 1e-3). */
   learningRate?: number;
+  /**
+   * `--no-early-stopping` sets it false: CSV / IDX with a validation split, stop when the
+   * validation NLL has not improved for `patience` epochs and keep the best epoch's weights
+   * (default true; two moons has no validation split and trains every epoch).
+   */
+  earlyStopping?: boolean;
+  /** `--patience`: early stopping's patience in epochs, a positive integer (default: a tenth of the epoch budget, in [5, 20]). */
+  patience?: number;
   /**
    * `--seed`: seed of every random draw of the run (initialisation, split, shuffles, dropout,
    * evaluation), an integer with |seed| <= 2^32 (default 0). The two-moons data has its own fixed seed.
@@ -88,8 +103,9 @@ export interface TrainOptions {
    */
   gpKernelScale?: number | 'auto';
   /**
-   * `--calibrate` sets it true: SNGP, fit the mean-field factor and temperature on held-out data
-   * after training (default false; nothing is fitted when no rows are held out).
+   * `--no-calibrate` sets it false: fit the temperature (every method) and SNGP's mean-field factor
+   * on held-out rows after training, the validation split or, for two moons, a separate draw
+   * (default true; nothing is fitted when no rows are held out).
    */
   calibrate?: boolean;
 }
@@ -112,12 +128,16 @@ export interface ResolvedOptions {
   dryRun: boolean;
   /** CSV / IDX: fraction of rows held out for validation, in [0, 1). */
   validationSplit: number;
-  /** Training epochs (a positive integer). */
+  /** Training epochs, the budget (a positive integer): the tutorial's until `applyRecipe` sets the run's. */
   epochs: number;
-  /** Rows per mini-batch (a positive integer). */
+  /** Rows per mini-batch (a positive integer): the tutorial's until `applyRecipe` sets the run's. */
   batchSize: number;
-  /** Adam learning rate (> 0). */
+  /** Adam learning rate (> 0): the tutorial's until `applyRecipe` sets the run's. */
   learningRate: number;
+  /** The training settings given as flags (they win over the recipe's choice). */
+  given: GivenSettings;
+  /** The run's recipe, set by `applyRecipe` once the data's size is known; null before. */
+  recipe: RecipeChoice | null;
   /** Seed of every random draw of the run (an integer). */
   seed: number;
   /** Checkpoint directory to write, or null to write nothing. */
@@ -144,7 +164,7 @@ export interface ResolvedOptions {
   gpNormalizeInput: boolean;
   /** SNGP: kernel scale s (> 0), or 'auto' to choose it from the training data at initialisation. */
   gpKernelScale: number | 'auto';
-  /** SNGP: fit the mean-field factor and temperature on held-out data after training. */
+  /** Fit the temperature (and SNGP's mean-field factor) on held-out data after training. */
   calibrate: boolean;
   /** Ensemble: the members to train (a part of the ensemble), or null for all. */
   ensembleMembers: MemberRange | null;
@@ -192,8 +212,8 @@ export const DEFAULT_TRAIN_OPTIONS = {
   gpNormalizeInput: false,
   /** Kernel scale chosen from the training data. */
   gpKernelScale: 'auto' as const,
-  /** Calibrate SNGP on held-out data after training. */
-  calibrate: false,
+  /** Calibrate every method on held-out rows after training. */
+  calibrate: true,
 };
 
 /** Option name as the CLI spells it, for error messages. */
@@ -252,6 +272,14 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
     epochs: num('epochs', o.epochs, D.epochs, posInt, 'a positive integer'),
     batchSize: num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer'),
     learningRate: num('learningRate', o.learningRate, D.learningRate, positive, 'a positive number'),
+    given: {
+      ...(o.epochs !== undefined ? { epochs: num('epochs', o.epochs, D.epochs, posInt, 'a positive integer') } : {}),
+      ...(o.batchSize !== undefined ? { batchSize: num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer') } : {}),
+      ...(o.learningRate !== undefined ? { learningRate: num('learningRate', o.learningRate, D.learningRate, positive, 'a positive number') } : {}),
+      ...(o.patience !== undefined ? { patience: num('patience', o.patience, 1, posInt, 'a positive integer') } : {}),
+      ...(o.earlyStopping === false ? { earlyStopping: false } : {}),
+    },
+    recipe: null,
     seed: num('seed', o.seed, D.seed, (v) => isInt(v) && Math.abs(v) <= 2 ** 32, 'an integer'),
     out: o.out ?? null,
     depth: num('depth', o.depth, D.depth, (v) => isInt(v) && v >= 0, 'a non-negative integer'),
@@ -281,4 +309,18 @@ function resolveMembers(o: TrainOptions, method: Method, size: number): MemberRa
   if (!(isInt(r.from) && isInt(r.to) && r.from >= 0 && r.from < r.to && r.to <= size))
     throw new SngpError(`--ensemble-members must be from:to with 0 <= from < to <= ${size} (the ensemble size), got ${r.from}:${r.to}`);
   return { from: r.from, to: r.to };
+}
+
+/**
+ * The options of a run once its data's size is known: the recipe's (or the flags') epochs, batch
+ * size and learning rate, and early stopping's patience (see `chooseRecipe`).
+ * @param opts - resolved options (`recipe` null).
+ * @param data - whether the data is a user's file (CSV / IDX: the data rule) or two moons /
+ *   in-memory rows (the tutorial's settings), and its split sizes.
+ * @returns a copy of `opts` with the settings and `recipe` filled in.
+ */
+export function applyRecipe(opts: ResolvedOptions, data: { userFile: boolean; trainRows: number; validationRows: number }): ResolvedOptions {
+  const D = DEFAULT_TRAIN_OPTIONS;
+  const recipe = chooseRecipe(opts.given, { epochs: D.epochs, batchSize: D.batchSize, learningRate: D.learningRate }, data);
+  return { ...opts, epochs: recipe.epochs, batchSize: recipe.batchSize, learningRate: recipe.learningRate, recipe };
 }

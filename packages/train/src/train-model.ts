@@ -1,9 +1,10 @@
 /** The whole run: validate, load data, build the model, train, finalise, evaluate, write. */
 import { type Checkpoint, type Method, SngpError, formatBytes } from '@sngp/core';
 import { checkCheckpointOutput, saveCheckpoint } from './io/checkpoint-writer.js';
-import { type DataSummary, formatDataSummary, loadData, prepareTrainingData, summarizeData, validateAgainstData } from './io/data.js';
+import { type DataSummary, formatDataSummary, loadData, prepareTrainingData, splitRows, summarizeData, validateAgainstData } from './io/data.js';
+import { type RecipeChoice, formatRecipe } from './fitting/recipe.js';
 import type { TrainHooks, TrainSummary } from './fitting/fit.js';
-import { type TrainOptions, resolveOptions } from './options.js';
+import { type TrainOptions, applyRecipe, resolveOptions } from './options.js';
 import { rngStreams } from './fitting/rng-streams.js';
 
 export type { GpSetup, TrainHooks, TrainSummary } from './fitting/fit.js';
@@ -30,11 +31,13 @@ export async function trainModel(
   /** What was trained, how fast and how well. */
   summary: TrainSummary;
 }> {
-  const opts = resolveOptions(options);
-  if (opts.dryRun) throw new SngpError('dryRun is set: call dryRun(options) for the data summary, or unset it to train');
-  checkCheckpointOutput(opts, options.force); // before any data is loaded: a refused --out fails in a second
-  const rngs = rngStreams(opts.seed);
-  const data = prepareTrainingData(opts, await loadData(opts, hooks.onLoad), rngs.split);
+  const resolved = resolveOptions(options);
+  if (resolved.dryRun) throw new SngpError('dryRun is set: call dryRun(options) for the data summary, or unset it to train');
+  checkCheckpointOutput(resolved, options.force); // before any data is loaded: a refused --out fails in a second
+  const rngs = rngStreams(resolved.seed);
+  const loaded = await loadData(resolved, hooks.onLoad);
+  const data = prepareTrainingData(resolved, loaded, rngs.split);
+  const opts = applyRecipe(resolved, { userFile: loaded.format !== 'moons', trainRows: data.train.n, validationRows: data.validation?.n ?? 0 });
   validateAgainstData(opts, data);
   // TensorFlow.js loads only now: a run refused above (bad options, data or --out) answers in a
   // fraction of a second.
@@ -57,6 +60,8 @@ export interface DryRunSummary {
   epochs: number;
   /** Rows per mini-batch (checked against the training rows). */
   batchSize: number;
+  /** How epochs, batch size, learning rate and patience were chosen. */
+  recipe: RecipeChoice;
   /** Steps per epoch on the training split. */
   stepsPerEpoch: number;
   /** The checkpoint directory a run would write (checked, not written), or null. */
@@ -75,15 +80,19 @@ export interface DryRunSummary {
  *   single-class data, an empty split or a too-large `batchSize`.
  */
 export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad'> = {}): Promise<DryRunSummary> {
-  const opts = resolveOptions(options);
-  checkCheckpointOutput(opts, options.force);
-  const data = summarizeData(opts, await loadData(opts, hooks.onLoad));
+  const resolved = resolveOptions(options);
+  checkCheckpointOutput(resolved, options.force);
+  const loaded = await loadData(resolved, hooks.onLoad);
+  const rows = splitRows(resolved, loaded);
+  const opts = applyRecipe(resolved, { userFile: loaded.format !== 'moons', trainRows: rows.train, validationRows: rows.validation });
+  const data = summarizeData(opts, loaded);
   return {
     dryRun: true,
     method: opts.method,
     data,
     epochs: opts.epochs,
     batchSize: opts.batchSize,
+    recipe: opts.recipe!,
     stepsPerEpoch: Math.ceil(data.trainRows / opts.batchSize),
     out: opts.out,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -95,7 +104,8 @@ export function formatDryRun(s: DryRunSummary): string {
   return [
     'sngp-train --dry-run: data and options are valid; nothing trained, nothing written',
     formatDataSummary(s.data),
-    `run       ${s.method}, ${s.epochs} epochs x ${s.stepsPerEpoch} steps of batch ${s.batchSize}${s.out ? `, checkpoint ${s.out}` : ''}`,
+    `run       ${s.method}, ${s.epochs} epochs x ${s.stepsPerEpoch} steps of batch ${s.batchSize}${s.recipe.patience !== null ? ' (at most: early stopping)' : ''}${s.out ? `, checkpoint ${s.out}` : ''}`,
+    ...formatRecipe(s.recipe).map((l) => `recipe    ${l}`),
     `peak RSS  ${formatBytes(s.peakRssBytes)} (this process, loading included)`,
   ].join('\n');
 }

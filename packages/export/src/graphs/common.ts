@@ -19,6 +19,16 @@ export function featuresInput(g: GraphBuilder, model: BakedModel): string {
 }
 
 /**
+ * probs [N, K] = mean over axis 0 of softmax(logits / T), from per-sample / per-member logits
+ * [S, N, K]: the calibrated temperature (1: none) is baked in, so a generic ONNX server's `probs`
+ * are calibrated; the `logits` output stays raw.
+ */
+export function meanSoftmax(g: GraphBuilder, logits: string, temperature: number): string {
+  const scaled = temperature === 1 ? logits : g.op('Div', [logits, g.scalar('temperature', temperature)]);
+  return g.op('ReduceMean', [g.op('Softmax', [scaled], { axis: { int: -1 } })], { axes: { ints: [0] }, keepdims: { int: 0 } }, ONNX_NAMES.probs);
+}
+
+/**
  * Input projection and residual blocks h = h + ReLU(h @ W + b) (dropout is the identity at
  * inference). `mask(l)` optionally returns a value multiplied into block l's branch (MC dropout).
  */

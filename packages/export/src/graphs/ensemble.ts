@@ -2,7 +2,7 @@ import { ONNX_NAMES } from '@sngp/core';
 import type { BakedModel, Dense } from '../baked-weights.js';
 import { GraphBuilder } from '../graph-builder.js';
 import type { GraphProto } from '../onnx-schema.js';
-import { BATCH, featuresInput } from './common.js';
+import { BATCH, featuresInput, meanSoftmax } from './common.js';
 
 /** Stack members' kernels [M, in, out] and biases [M, 1, out] (the 1 broadcasts over rows). */
 function stack(g: GraphBuilder, name: string, layers: Dense[]): { kernel: string; bias: string } {
@@ -35,7 +35,7 @@ export function ensembleGraph(model: BakedModel): GraphProto {
   }
   const out = stack(g, 'members.output', model.nets.map((n) => n.output!));
   const logits = g.dense(h, out.kernel, out.bias, ONNX_NAMES.logits);
-  const probs = g.op('ReduceMean', [g.op('Softmax', [logits], { axis: { int: -1 } })], { axes: { ints: [0] }, keepdims: { int: 0 } }, ONNX_NAMES.probs);
+  const probs = meanSoftmax(g, logits, model.temperature);
   g.output(logits, [m, BATCH, k]);
   g.output(probs, [BATCH, k]);
   return g.build(`Deep ensemble of ${m} residual networks, batched; probs = mean over members of softmax(logits).`);

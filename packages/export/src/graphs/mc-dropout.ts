@@ -2,7 +2,7 @@ import { ONNX_NAMES } from '@sngp/core';
 import type { BakedModel } from '../baked-weights.js';
 import { GraphBuilder } from '../graph-builder.js';
 import { DataType, type GraphProto } from '../onnx-schema.js';
-import { BATCH, featuresInput, residualBody } from './common.js';
+import { BATCH, featuresInput, meanSoftmax, residualBody } from './common.js';
 
 /** Symbolic sample dimension of `dropout_noise`. */
 export const SAMPLES = 'T';
@@ -35,7 +35,7 @@ export function mcDropoutGraph(model: BakedModel): GraphProto {
     hidden = g.add(hidden, zeros);
   }
   const logits = g.dense(hidden, g.float('output.kernel', out.kernel, [h, k]), g.float('output.bias', out.bias, [k]), ONNX_NAMES.logits);
-  const probs = g.op('ReduceMean', [g.op('Softmax', [logits], { axis: { int: -1 } })], { axes: { ints: [0] }, keepdims: { int: 0 } }, ONNX_NAMES.probs);
+  const probs = meanSoftmax(g, logits, model.temperature);
   g.output(logits, [SAMPLES, BATCH, k]);
   g.output(probs, [BATCH, k]);
   return g.build('MC dropout: T dropout draws given by the dropout_noise input; probs = mean_t softmax(logits_t).');

@@ -6,6 +6,7 @@ import { SngpError } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import type { MemberRange } from '../models/ensemble.js';
 import { formatAutoKernelScale } from '../kernel/kernel-format.js';
+import { formatRecipe } from '../fitting/recipe.js';
 import type { TrainOptions } from '../options.js';
 import { type Progress, createLoadProgress, createProgress } from './progress.js';
 import { dryRun, formatDryRun, trainModel } from '../train-model.js';
@@ -51,6 +52,8 @@ interface RawFlags {
   gpNormalizeInput?: boolean;
   gpKernelScale?: string;
   calibrate?: boolean;
+  earlyStopping?: boolean;
+  patience?: string;
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -84,7 +87,10 @@ function toOptions(f: RawFlags): TrainOptions {
     meanFieldFactor: n('--mean-field-factor', f.meanFieldFactor),
     gpNormalizeInput: f.gpNormalizeInput === true,
     gpKernelScale: f.gpKernelScale === undefined || f.gpKernelScale.trim() === 'auto' ? 'auto' : n('--gp-kernel-scale', f.gpKernelScale),
-    calibrate: f.calibrate === true,
+    // commander: --calibrate / --no-calibrate set true / false; neither leaves it undefined (default on).
+    calibrate: f.calibrate,
+    earlyStopping: f.earlyStopping,
+    patience: n('--patience', f.patience),
   };
 }
 
@@ -98,9 +104,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--labels <file>', 'IDX only: the labels file of the --data images')
     .option('--label-column <name>', 'CSV label column (default: the last column)')
     .option('--validation-split <f>', 'CSV/IDX only: fraction held out for validation (default 0.2)')
-    .option('--epochs <n>', 'training epochs (default 100)')
-    .option('--batch-size <n>', 'mini-batch size (default 128)')
-    .option('--learning-rate <x>', 'Adam learning rate (default 1e-4)')
+    .option('--epochs <n>', 'training epochs, the budget with early stopping (default: moons 100; CSV/IDX from the data size, 10-200)')
+    .option('--batch-size <n>', 'mini-batch size (default: moons 128; CSV/IDX ~100 steps per epoch, 32-256)')
+    .option('--learning-rate <x>', 'Adam learning rate (default: moons 1e-4; CSV/IDX 1e-3)')
+    .option('--patience <n>', 'CSV/IDX: early stopping after this many epochs without a validation NLL improvement (default: a tenth of the epochs, 5-20)')
+    .option('--no-early-stopping', 'CSV/IDX: train every epoch of the budget (default: stop early on the validation NLL and keep the best epoch)')
     .option('--seed <n>', 'seed of every random draw (default 0)')
     .option('--out <dir>', 'checkpoint directory to write (atomically; an existing one is replaced only if it is a checkpoint, see --force)')
     .option('--depth <n>', 'residual blocks (default 6)')
@@ -115,7 +123,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--mean-field-factor <x>', 'SNGP: mean-field lambda recorded for inference (default pi/8)')
     .option('--gp-normalize-input', 'SNGP: layer-normalise the hidden features before the random features (trainable gamma/beta)')
     .option('--gp-kernel-scale <s>', 'SNGP: kernel scale s > 0 (GP input times 1/sqrt(s)), or "auto": chosen from the training data (default auto)')
-    .option('--calibrate', 'SNGP: fit the mean-field factor and temperature on held-out data after training (recorded in the model card; the runtime uses them by default)')
+    .option('--calibrate', 'fit the temperature (SNGP: and the mean-field factor) on held-out rows after training (the default; recorded in the model card, the runtime uses it)')
+    .option('--no-calibrate', 'do not calibrate')
     .option('--dry-run', 'load and validate the data and options, print a data summary, train nothing (--out optional)')
     .option('--json', 'print one JSON summary on stdout')
     .option('--quiet', 'no progress output')
@@ -143,8 +152,9 @@ async function main(argv: string[]): Promise<void> {
       loading?.stop();
       if (flags.quiet) return;
       process.stderr.write(
-        `sngp-train: method ${info.method}, backend ${info.backend}, ${info.trainRows} training rows, ${info.epochs} epochs x ${info.stepsPerEpoch} steps\n`,
+        `sngp-train: method ${info.method}, backend ${info.backend}, ${info.trainRows} training rows, ${info.epochs} epochs x ${info.stepsPerEpoch} steps${info.recipe?.patience ? ` (at most: early stopping, patience ${info.recipe.patience})` : ''}\n`,
       );
+      if (info.recipe?.rule === 'data') for (const line of formatRecipe(info.recipe)) process.stderr.write(`sngp-train: ${line}\n`);
       if (info.gp)
         process.stderr.write(
           `sngp-train: GP kernel scale ${info.gp.kernelScale.toPrecision(4)}${info.gp.auto ? ` (auto: ${formatAutoKernelScale(info.gp)})` : ''}, input layer-norm ${info.gp.normalizeInput ? 'on' : 'off'}\n`,
@@ -164,10 +174,17 @@ async function main(argv: string[]): Promise<void> {
     const m = Object.entries(summary.metrics)
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join(', ');
+    const e = summary.earlyStopping;
+    if (e)
+      process.stderr.write(
+        `early stopping: ${e.epochsRun < summary.epochs ? `stopped after epoch ${e.epochsRun} of ${summary.epochs}` : `all ${summary.epochs} epochs ran`}; kept epoch ${e.bestEpoch} (validation NLL ${e.bestNll.toFixed(4)})\n`,
+      );
     if (summary.calibration) {
       const c = summary.calibration;
+      const lambda = c.meanFieldFactor !== undefined ? `lambda ${c.meanFieldFactor.toPrecision(3)}, ` : '';
+      const bound = c.atBound?.length ? `; note: ${c.atBound.join(', ')}` : '';
       process.stderr.write(
-        `calibrated on ${c.rows} ${c.data} rows: lambda ${c.meanFieldFactor.toPrecision(3)}, T ${c.temperature.toPrecision(3)}; NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}, ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)}\n`,
+        `calibrated on ${c.rows} ${c.data} rows: ${lambda}T ${c.temperature.toPrecision(3)}; NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}, ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)}${bound}\n`,
       );
     }
     process.stderr.write(`wrote ${summary.out} (${summary.msPerStep.toFixed(1)} ms/step, ${summary.seconds.toFixed(1)} s): ${m}\n`);

@@ -19,7 +19,7 @@ import {
   varianceFromCholesky,
 } from '@sngp/core';
 import type { BackendName, BackendPreference } from '../backend/backend.js';
-import { fitCalibration } from './calibration.js';
+import { fitCalibration, fitTemperature } from './calibration.js';
 import { buildCheckpoint, hyperParameters } from '../io/checkpoint-builder.js';
 import type { TrainingData } from '../io/data.js';
 import { DeterministicClassifier } from '../models/deterministic.js';
@@ -28,9 +28,10 @@ import { autoKernelScale, sampleRows } from '../kernel/kernel-scale.js';
 import { type KernelSearch, searchKernelScale } from '../kernel/kernel-search.js';
 import type { TrainableModel } from '../models/model.js';
 import type { ResolvedOptions } from '../options.js';
+import type { RecipeChoice } from './recipe.js';
 import type { RngStreams } from './rng-streams.js';
 import { SngpClassifier } from '../models/sngp.js';
-import { type EpochStats, trainLoop } from './trainer.js';
+import { type EarlyStopResult, type EpochStats, trainLoop } from './trainer.js';
 import { TrainingHealthGuard, chanceAccuracy } from './training-health.js';
 
 /**
@@ -61,8 +62,10 @@ export interface TrainHooks {
     trainRows: number;
     /** Optimizer steps per epoch: ceil(trainRows / batch size). */
     stepsPerEpoch: number;
-    /** Epochs to train. */
+    /** Epochs to train (the budget, with early stopping). */
     epochs: number;
+    /** How the settings were chosen. */
+    recipe?: RecipeChoice;
     /** SNGP: the GP input options in use (kernel scale as chosen by the auto rule, if auto). */
     gp?: GpSetup;
   }) => void;
@@ -95,9 +98,15 @@ export interface TrainSummary {
   backend: BackendName;
   /** The checkpoint directory written, or null when `out` was not given. */
   out: string | null;
-  /** Epochs trained. */
+  /** The epoch budget. */
   epochs: number;
-  /** Optimizer steps in all (epochs x steps per epoch). */
+  /** Epochs trained (fewer than `epochs` when early stopping ended the run). */
+  epochsRun: number;
+  /** Early stopping's outcome (best epoch, its validation NLL); absent when it was off. */
+  earlyStopping?: EarlyStopResult;
+  /** How epochs, batch size, learning rate and patience were chosen. */
+  recipe?: RecipeChoice;
+  /** Optimizer steps in all (epochs run x steps per epoch). */
   steps: number;
   /** Rows of the training split. */
   trainRows: number;
@@ -117,7 +126,7 @@ export interface TrainSummary {
   metrics: Record<string, number>;
   /** SNGP: the GP input options in use. */
   gp?: GpSetup;
-  /** SNGP: the calibration fitted on held-out rows, if any. */
+  /** The calibration fitted on held-out rows (temperature; SNGP also lambda), if any. */
   calibration?: CalibrationRecord;
   /** Training-health warnings raised during the run (empty when healthy). */
   warnings: string[];
@@ -169,18 +178,36 @@ function setUpGp(model: SngpClassifier, kernelScale: number | 'auto', train: Dat
 }
 
 /**
- * Fit SNGP's mean-field factor and temperature on held-out rows: the validation split, or for two
- * moons a separate draw (never the test set). Null when there is nothing held out.
+ * Fit the temperature (every method) and SNGP's mean-field factor on held-out rows: the validation
+ * split, or for two moons a separate draw (never the test set). Null when there is nothing held out.
  */
-function calibrate(model: SngpClassifier, data: TrainingData, opts: { data: string }): CalibrationRecord | null {
+function calibrate(model: TrainableModel, data: TrainingData, opts: { data: string }, rng: Rng): CalibrationRecord | null {
   const held = data.validation ?? (opts.data === 'moons' ? moonsValidation(MOONS_DEFAULTS.seed) : null);
   if (!held || !held.y || held.n < 2) return null;
-  const { numRandomFeatures: m, ridge, numClasses: k, meanFieldFactor } = model.hp;
+  const where = { data: data.validation ? 'validation' : 'moons-validation', rows: held.n };
+  const k = data.classes.length;
+  if (!(model instanceof SngpClassifier)) {
+    const { samples, logits } = model.sampleLogits(held.x, held.n, rng);
+    return { ...fitTemperature(logits, samples, held.y, k), ...where };
+  }
+  const { numRandomFeatures: m, ridge, meanFieldFactor } = model.hp;
   const { logits, phi } = model.logitsAndFeatures(held.x, held.n);
   const { l } = precisionCholesky(model.precisionMatrix, m, ridge, 'SNGP precision');
   const variance = varianceFromCholesky(phi, held.n, l, m, ridge);
-  const fit = fitCalibration(logits, variance, held.y, k, meanFieldFactor, ridge);
-  return { ...fit, data: data.validation ? 'validation' : 'moons-validation', rows: held.n };
+  return { ...fitCalibration(logits, variance, held.y, k, meanFieldFactor, ridge), ...where };
+}
+
+/**
+ * Early stopping's score: the validation NLL at the best temperature (dropout off). Calibration
+ * is on by default, so this is the NLL a user gets; the raw NLL also rises when a net only grows
+ * over-confident while it still separates the classes better (digits: the deterministic net's raw
+ * NLL was lowest at epoch 2 of 22, with lr 1e-3), which temperature scaling undoes.
+ */
+function validationNll(model: TrainableModel, validation: Dataset, k: number): () => number {
+  return () => {
+    const { samples, logits } = model.validationLogits(validation.x, validation.n);
+    return fitTemperature(logits, samples, validation.y!, k).nllAfter;
+  };
 }
 
 /**
@@ -239,7 +266,15 @@ export function fitModel(
   try {
     const gp = model instanceof SngpClassifier ? setUpGp(model, opts.gpKernelScale, data.train, data.validation ?? null) : undefined;
     if (gp) hp.gpKernelScale = gp.kernelScale;
-    hooks.onStart?.({ backend, method: opts.method, trainRows: data.train.n, stepsPerEpoch, epochs: opts.epochs, ...(gp ? { gp } : {}) });
+    hooks.onStart?.({
+      backend,
+      method: opts.method,
+      trainRows: data.train.n,
+      stepsPerEpoch,
+      epochs: opts.epochs,
+      ...(opts.recipe ? { recipe: opts.recipe } : {}),
+      ...(gp ? { gp } : {}),
+    });
     const warnings: string[] = [];
     const guard = gp ? new TrainingHealthGuard(chanceAccuracy(data.train.y!, hp.numClasses), opts.epochs) : null;
     const onEpoch = (s: EpochStats): void => {
@@ -251,16 +286,23 @@ export function fitModel(
       }
     };
     const shuffle = Array.from({ length: model.batchStreams ?? model.members }, () => rngs.shuffle.fork());
+    const patience = opts.recipe?.patience ?? null;
+    const validation = data.validation;
     const loop = trainLoop(
       model,
       data.train,
       hp.numClasses,
-      { epochs: opts.epochs, batchSize: opts.batchSize, learningRate: opts.learningRate },
+      {
+        epochs: opts.epochs,
+        batchSize: opts.batchSize,
+        learningRate: opts.learningRate,
+        ...(patience !== null && validation?.y ? { earlyStopping: { patience, score: validationNll(model, validation, hp.numClasses) } } : {}),
+      },
       { shuffle, dropout: rngs.dropout },
       onEpoch,
     );
     model.finalize(data.train, hooks.onPosterior);
-    const calibration = model instanceof SngpClassifier && opts.calibrate ? calibrate(model, data, opts) : null;
+    const calibration = opts.calibrate ? calibrate(model, data, opts, rngs.calibration) : null;
 
     const k = hp.numClasses;
     const metrics: Record<string, number> = {
@@ -272,12 +314,19 @@ export function fitModel(
 
     // A part of an ensemble is a checkpoint of its own members.
     const trainedHp = model.method === 'ensemble' ? { ...hp, ensembleSize: model.members } : hp;
-    const checkpoint = buildCheckpoint(opts, data, model.tensors(), metrics, backend, { hyperParameters: trainedHp, calibration });
+    const checkpoint = buildCheckpoint(opts, data, model.tensors(), metrics, backend, {
+      hyperParameters: trainedHp,
+      calibration,
+      earlyStopping: loop.earlyStopping,
+    });
     const summary: TrainSummary = {
       method: opts.method,
       backend,
       out: opts.out,
       epochs: opts.epochs,
+      epochsRun: loop.earlyStopping?.epochsRun ?? opts.epochs,
+      ...(loop.earlyStopping ? { earlyStopping: loop.earlyStopping } : {}),
+      ...(opts.recipe ? { recipe: opts.recipe } : {}),
       steps: loop.steps,
       trainRows: data.train.n,
       validationRows: data.validation?.n ?? 0,

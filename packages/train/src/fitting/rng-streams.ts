@@ -10,9 +10,11 @@ export interface RngStreams {
   shuffle: Rng;
   dropout: Rng;
   evaluation: Rng;
+  /** MC dropout masks of the calibration fit (forked last, so the other streams are as before). */
+  calibration: Rng;
 }
 
 export function rngStreams(seed: number): RngStreams {
   const root = new Rng(seed);
-  return { split: root.fork(), init: root.fork(), shuffle: root.fork(), dropout: root.fork(), evaluation: root.fork() };
+  return { split: root.fork(), init: root.fork(), shuffle: root.fork(), dropout: root.fork(), evaluation: root.fork(), calibration: root.fork() };
 }

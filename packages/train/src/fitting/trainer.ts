@@ -23,16 +23,66 @@ export interface EpochStats {
   steps: number;
   /** Wall time of this epoch divided by its steps, milliseconds (the first epoch includes warm-up). */
   msPerStep: number;
+  /** With early stopping: the validation NLL after this epoch (dropout off). */
+  validationNll?: number;
 }
 
 export interface LoopOptions {
+  /** The epoch budget: early stopping may end the loop sooner. */
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * Early stopping: after each epoch `score()` gives the validation NLL; the loop stops after
+   * `patience` epochs without an improvement of more than {@link MIN_NLL_IMPROVEMENT} and the
+   * best epoch's weights are written back. Absent: every epoch of the budget runs.
+   */
+  earlyStopping?: { patience: number; score: () => number };
+}
+
+/** Where early stopping ended a loop. */
+export interface EarlyStopResult {
+  /** Patience, epochs. */
+  patience: number;
+  /** The epoch whose weights the model holds at the end (1-based). */
+  bestEpoch: number;
+  /** Its validation NLL. */
+  bestNll: number;
+  /** Epochs trained. */
+  epochsRun: number;
+}
+
+/** A validation NLL counts as better only when lower by more than this (nats per row). */
+export const MIN_NLL_IMPROVEMENT = 1e-4;
+
+/**
+ * The model's weights (and extra state) at one epoch, kept to be written back: the best epoch's
+ * under early stopping.
+ */
+class Snapshot {
+  private readonly values: tf.Tensor[];
+  private readonly vectors: Float64Array[];
+
+  constructor(private readonly model: TrainableModel) {
+    this.values = model.trainable.map((v) => tf.keep(v.clone()));
+    this.vectors = (model.stateVectors?.() ?? []).map((u) => u.slice());
+  }
+
+  restore(): void {
+    this.model.trainable.forEach((v, i) => v.assign(this.values[i]));
+    const live = this.model.stateVectors?.() ?? [];
+    live.forEach((u, i) => u.set(this.vectors[i]));
+  }
+
+  dispose(): void {
+    tf.dispose(this.values);
+  }
 }
 
 export interface LoopResult {
   last: EpochStats;
+  /** Early stopping's outcome; null when it was off. */
+  earlyStopping: EarlyStopResult | null;
   steps: number;
   seconds: number;
   /** Mean ms per step, excluding the first epoch (warm-up) when there is more than one. */
@@ -73,6 +123,9 @@ export function trainLoop(
   const started = performance.now();
   let last: EpochStats | null = null;
   let laterMs = 0;
+  let epochsRun = 0;
+  const early = opts.earlyStopping;
+  let best: { epoch: number; nll: number; snapshot: Snapshot } | null = null;
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
@@ -112,14 +165,28 @@ export function trainLoop(
       }
       const ms = performance.now() - t0;
       if (epoch > 1) laterMs += ms;
+      epochsRun = epoch;
       last = { epoch, epochs: opts.epochs, loss: loss / n, accuracy: accuracy / n, steps: stepsPerEpoch, msPerStep: ms / stepsPerEpoch };
+      if (early) {
+        const nll = early.score();
+        last.validationNll = nll;
+        if (!best || nll < best.nll - MIN_NLL_IMPROVEMENT) {
+          best?.snapshot.dispose();
+          best = { epoch, nll, snapshot: new Snapshot(model) };
+        }
+      }
       onEpoch?.(last);
+      if (early && best && epoch - best.epoch >= early.patience) break;
     }
+    // Only here, after the loop: a failed run must not half-restore.
+    if (best && best.epoch < epochsRun) best.snapshot.restore();
   } finally {
     optimizer.dispose();
+    (best as { snapshot: Snapshot } | null)?.snapshot.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
-  const msPerStep =
-    opts.epochs > 1 ? laterMs / ((opts.epochs - 1) * stepsPerEpoch) : (seconds * 1000) / stepsPerEpoch;
-  return { last: last!, steps: opts.epochs * stepsPerEpoch, seconds, msPerStep };
+  const msPerStep = epochsRun > 1 ? laterMs / ((epochsRun - 1) * stepsPerEpoch) : (seconds * 1000) / stepsPerEpoch;
+  const b = best as { epoch: number; nll: number } | null;
+  const earlyStopping = early && b ? { patience: early.patience, bestEpoch: b.epoch, bestNll: b.nll, epochsRun } : null;
+  return { last: last!, earlyStopping, steps: epochsRun * stepsPerEpoch, seconds, msPerStep };
 }

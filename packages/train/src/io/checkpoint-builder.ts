@@ -16,6 +16,7 @@ import {
 import pkg from '../../package.json';
 import type { TrainingData } from './data.js';
 import type { ResolvedOptions } from '../options.js';
+import type { EarlyStopResult } from '../fitting/trainer.js';
 
 /** The version of @sngp/train, recorded in every checkpoint. */
 export const TRAIN_VERSION: string = pkg.version;
@@ -55,8 +56,10 @@ export function hyperParameters(opts: ResolvedOptions, data: TrainingData): Hype
 export interface CheckpointExtras {
   /** The hyper-parameters as trained (e.g. with the auto kernel scale resolved). */
   hyperParameters?: HyperParameters;
-  /** SNGP: the calibration fitted after training. */
+  /** The calibration fitted after training. */
   calibration?: CalibrationRecord | null;
+  /** Where early stopping ended the run; null or absent when it was off. */
+  earlyStopping?: EarlyStopResult | null;
 }
 
 /**
@@ -92,6 +95,15 @@ export function buildCheckpoint(
       seed: opts.seed,
       trainRows: data.train.n,
       validationRows: data.validation?.n ?? 0,
+      ...(opts.recipe
+        ? {
+            recipe: {
+              rule: opts.recipe.rule,
+              reasons: opts.recipe.reasons,
+              earlyStopping: extras.earlyStopping ?? null,
+            },
+          }
+        : {}),
     },
     classes: data.classes,
     featureNames: data.featureNames,

@@ -63,6 +63,25 @@ export class DeterministicClassifier implements TrainableModel {
     }
   }
 
+  sampleLogits(x: Float32Array, n: number, rng: Rng): { samples: number; logits: Float32Array } {
+    const { inputDim: d, numClasses: k, mcSamples, numLayers, hiddenDim, dropoutRate } = this.hp;
+    if (this.method === 'deterministic') return { samples: 1, logits: mapChunks(x, n, d, k, (xc) => this.logits(xc, null)) };
+    const logits = new Float32Array(mcSamples * n * k);
+    for (let s = 0; s < mcSamples; s++) {
+      const m = dropoutMasks(rng, numLayers, 1, hiddenDim, dropoutRate);
+      try {
+        logits.set(mapChunks(x, n, d, k, (xc) => this.logits(xc, m)), s * n * k);
+      } finally {
+        if (m) tf.dispose(m);
+      }
+    }
+    return { samples: mcSamples, logits };
+  }
+
+  validationLogits(x: Float32Array, n: number): { samples: number; logits: Float32Array } {
+    return { samples: 1, logits: mapChunks(x, n, this.hp.inputDim, this.hp.numClasses, (xc) => this.logits(xc, null)) };
+  }
+
   finalize(): void {}
 
   tensors(prefix = ''): Record<string, NamedTensor> {

@@ -12,11 +12,13 @@ import {
   type NamedTensor,
   SngpError,
   accuracy,
+  meanSoftmax,
   parseCheckpointConfig,
   validateCheckpointTensors,
 } from '@sngp/core';
 import { initBackend } from '../backend/backend.js';
 import { EVAL_CHUNK } from './model.js';
+import { fitTemperature } from '../fitting/calibration.js';
 
 /** What must agree between parts: everything but the member count, metrics and provenance. */
 function identity(c: Checkpoint['config']): string {
@@ -24,18 +26,18 @@ function identity(c: Checkpoint['config']): string {
   return JSON.stringify([c.method, hp, c.training, c.classes, c.featureNames, c.standardization]);
 }
 
-/** Mean softmax probabilities [n, K] of the members `members.{m}.*` (dropout off). */
-function ensembleProbs(ckpt: Checkpoint, x: Float32Array, n: number): Float32Array {
+/** Every member's logits [E, n, K] of the members `members.{m}.*` (dropout off). */
+function memberLogits(ckpt: Checkpoint, x: Float32Array, n: number): Float32Array {
   const { hyperParameters: hp, standardization: s } = ckpt.config;
   const { inputDim: d, numLayers: l, numClasses: k, ensembleSize: e } = hp;
   const t = (name: string): NamedTensor => ckpt.tensors[name];
-  const out = new Float32Array(n * k);
+  const out = new Float32Array(e * n * k);
   for (let start = 0; start < n; start += EVAL_CHUNK) {
     const rows = Math.min(EVAL_CHUNK, n - start);
     const values = tf.tidy(() => {
       let xc: tf.Tensor2D = tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]);
       if (s) xc = tf.div(tf.sub(xc, tf.tensor1d(s.mean)), tf.tensor1d(s.std));
-      const probs: tf.Tensor2D[] = [];
+      const logits: tf.Tensor2D[] = [];
       for (let m = 0; m < e; m++) {
         const dense = (name: string, h: tf.Tensor2D): tf.Tensor2D => {
           const w = t(`members.${m}.${name}.kernel`);
@@ -44,11 +46,11 @@ function ensembleProbs(ckpt: Checkpoint, x: Float32Array, n: number): Float32Arr
         };
         let h = dense('input', xc);
         for (let i = 0; i < l; i++) h = tf.add(h, tf.relu(dense(`blocks.${i}`, h)));
-        probs.push(tf.softmax(dense('output', h)));
+        logits.push(dense('output', h));
       }
-      return tf.div(tf.addN(probs), e).dataSync();
+      return logits.map((l) => l.dataSync() as Float32Array);
     });
-    out.set(values as Float32Array, start * k);
+    values.forEach((v, m) => out.set(v, (m * n + start) * k));
   }
   return out;
 }
@@ -67,12 +69,19 @@ function ensembleProbs(ckpt: Checkpoint, x: Float32Array, n: number): Float32Arr
  *   ordered by their first member.
  * @param evaluation - metric name -> labelled data to measure the merged ensemble's accuracy on
  *   (raw features: a CSV checkpoint's standardisation is applied). Default: none.
+ * @param calibration - labelled held-out rows (raw features) to fit the merged ensemble's
+ *   temperature on, and their name for the record (e.g. "moons-validation"); default: none, and the
+ *   parts' own calibrations (each of its members only) are dropped.
  * @returns the merged checkpoint (in memory; write it with `writeCheckpoint` of `@sngp/core/node`).
  * @throws SngpError if there are no parts, a part is not an ensemble, the parts differ in anything
  *   but their members (architecture, training options, data, classes), or an evaluation set has no
  *   labels or the wrong width.
  */
-export async function mergeEnsembleParts(parts: Checkpoint[], evaluation: Record<string, Dataset> = {}): Promise<Checkpoint> {
+export async function mergeEnsembleParts(
+  parts: Checkpoint[],
+  evaluation: Record<string, Dataset> = {},
+  calibration?: { rows: Dataset; name: string },
+): Promise<Checkpoint> {
   if (parts.length === 0) throw new SngpError('mergeEnsembleParts: no parts given');
   const first = parts[0].config;
   parts.forEach((p, i) => {
@@ -95,8 +104,10 @@ export async function mergeEnsembleParts(parts: Checkpoint[], evaluation: Record
   }
   const metrics: Record<string, number> = {};
   if (Number.isFinite(loss)) metrics.trainLoss = loss / members;
+  // A part's calibration fits its own members only: dropped, and refitted below when rows are given.
+  const { calibration: _partCalibration, ...firstConfig } = first;
   const config = parseCheckpointConfig({
-    ...first,
+    ...firstConfig,
     hyperParameters: { ...first.hyperParameters, ensembleSize: members },
     metrics,
     createdAt: new Date().toISOString(),
@@ -104,12 +115,20 @@ export async function mergeEnsembleParts(parts: Checkpoint[], evaluation: Record
   validateCheckpointTensors(config, tensors);
   const merged: Checkpoint = { config, tensors };
   const entries = Object.entries(evaluation);
-  if (entries.length > 0) await initBackend('auto');
-  for (const [name, ds] of entries) {
+  if (entries.length > 0 || calibration) await initBackend('auto');
+  const { numClasses: k, inputDim } = config.hyperParameters;
+  const check = (name: string, ds: Dataset): void => {
     if (!ds.y) throw new SngpError(`mergeEnsembleParts: evaluation set "${name}" has no labels`);
-    if (ds.d !== config.hyperParameters.inputDim)
-      throw new SngpError(`mergeEnsembleParts: evaluation set "${name}" has ${ds.d} features, the ensemble takes ${config.hyperParameters.inputDim}`);
-    merged.config.metrics[name] = accuracy(ensembleProbs(merged, ds.x, ds.n), ds.y, config.hyperParameters.numClasses);
+    if (ds.d !== inputDim) throw new SngpError(`mergeEnsembleParts: evaluation set "${name}" has ${ds.d} features, the ensemble takes ${inputDim}`);
+  };
+  for (const [name, ds] of entries) {
+    check(name, ds);
+    merged.config.metrics[name] = accuracy(meanSoftmax(memberLogits(merged, ds.x, ds.n), members, k), ds.y!, k);
+  }
+  if (calibration) {
+    check(calibration.name, calibration.rows);
+    const held = calibration.rows;
+    merged.config.calibration = { ...fitTemperature(memberLogits(merged, held.x, held.n), members, held.y!, k), data: calibration.name, rows: held.n };
   }
   return merged;
 }

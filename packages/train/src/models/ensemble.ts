@@ -90,6 +90,15 @@ export class DeepEnsemble implements TrainableModel {
     return this.nets.predictProbs(x, n);
   }
 
+  /** Every member's logits [M, n, K] (dropout off). */
+  sampleLogits(x: Float32Array, n: number): { samples: number; logits: Float32Array } {
+    return { samples: this.members, logits: this.nets.memberLogits(x, n) };
+  }
+
+  validationLogits(x: Float32Array, n: number): { samples: number; logits: Float32Array } {
+    return this.sampleLogits(x, n);
+  }
+
   finalize(): void {}
 
   tensors(): Record<string, NamedTensor> {

@@ -36,6 +36,22 @@ export interface TrainableModel {
   loss(batches: Batch[], dropoutRng: Rng): StepResult;
   /** Predictive probabilities [n, K] for row-major features (dropout off, or MC samples). */
   predictProbs(x: Float32Array, n: number, rng: Rng): Float32Array;
+  /**
+   * The logits the predictive distribution averages over, [S, n, K]: S = 1 for deterministic and
+   * SNGP, the MC samples (masks from `rng`) or the members: what temperature calibration fits on.
+   */
+  sampleLogits(x: Float32Array, n: number, rng: Rng): { samples: number; logits: Float32Array };
+  /**
+   * Logits [S, n, K] that early stopping scores on the validation split after each epoch, dropout
+   * off: S = 1, or the ensemble's members (MC dropout: its network without dropout, a tenth of the
+   * cost of T samples).
+   */
+  validationLogits(x: Float32Array, n: number): { samples: number; logits: Float32Array };
+  /**
+   * State beside the trainable variables that training changes (SNGP: the power-iteration vectors
+   * u), as live arrays: early stopping copies them with the best epoch's weights and writes them back.
+   */
+  stateVectors?(): Float64Array[];
   /** Runs once after the last step (final spectral normalisation, precision pass with progress). */
   finalize(train: Dataset, onProgress?: (rowsDone: number, rowsTotal: number) => void): void;
   tensors(): Record<string, NamedTensor>;

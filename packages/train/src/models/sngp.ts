@@ -63,6 +63,18 @@ export class SngpClassifier implements TrainableModel {
     return mapChunks(x, n, this.hp.inputDim, this.hp.numClasses, (xc) => tf.softmax(this.logits(xc, null)));
   }
 
+  sampleLogits(x: Float32Array, n: number): { samples: number; logits: Float32Array } {
+    return { samples: 1, logits: mapChunks(x, n, this.hp.inputDim, this.hp.numClasses, (xc) => this.logits(xc, null)) };
+  }
+
+  validationLogits(x: Float32Array, n: number): { samples: number; logits: Float32Array } {
+    return this.sampleLogits(x, n);
+  }
+
+  stateVectors(): Float64Array[] {
+    return this.specNorm.u;
+  }
+
   /**
    * The GP input before the kernel scale (the hidden features, layer-normalised when enabled) of
    * rows `x` [n, D], dropout off: what the kernel length-scale is measured against.

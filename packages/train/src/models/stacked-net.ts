@@ -277,6 +277,26 @@ export class StackedResidualNets {
     return out;
   }
 
+  /** Each member's logits, dropout off, for row-major features [n, D]: [members, n, K]. */
+  memberLogits(x: Float32Array, n: number): Float32Array {
+    const { members: e, inputDim: d, numClasses: k } = this.config;
+    const out = new Float32Array(e * n * k);
+    const { members } = this.memberWeights();
+    try {
+      for (let start = 0; start < n; start += EVAL_CHUNK) {
+        const rows = Math.min(EVAL_CHUNK, n - start);
+        members.forEach((w, m) => {
+          const t = tf.tidy(() => this.memberForward(m, w, tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]), null));
+          out.set(t.dataSync() as Float32Array, (m * n + start) * k);
+          t.dispose();
+        });
+      }
+    } finally {
+      for (const w of members) tf.dispose([...w.kernels, ...w.biases, w.outputKernel, w.outputBias]);
+    }
+    return out;
+  }
+
   /** The checkpoint tensors of every member: `members.{m}.` + the deterministic names. */
   tensors(): Record<string, NamedTensor> {
     const { members: e, inputDim: d, hiddenDim: h, numClasses: k } = this.config;
