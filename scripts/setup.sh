@@ -14,6 +14,12 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # cancer, digits as CSV), for the IDX reader's and the kernel length-scale's tests and bench:real.
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 [ -f /usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv ] || need+=(python3-sklearn)
+# Real tables with text columns and empty cells: Palmer penguins (its CSV), carData's Chile survey
+# (R data: both bring r-base-core, whose Rscript converts it) and Weka's ARFF examples (Ljubljana
+# breast cancer; weka uses the machine's Java 17).
+[ -f /usr/lib/R/site-library/palmerpenguins/extdata/penguins.csv ] || need+=(r-cran-palmerpenguins)
+[ -f /usr/lib/R/site-library/carData/DESCRIPTION ] || need+=(r-cran-cardata)
+[ -f /usr/share/doc/weka/examples/breast-cancer.arff ] || need+=(weka)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
