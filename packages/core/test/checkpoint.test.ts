@@ -235,7 +235,7 @@ describe('model card', () => {
     const props = Object.fromEntries(encodeModelCard(card).map(({ key, value }) => [key, value]));
     expect(Object.keys(props).every((k) => k.startsWith('sngp.'))).toBe(true);
     // Optional SNGP-only keys that are absent decode as null.
-    expect(decodeModelCard(props)).toEqual({ ...card, temperature: null, calibration: null, posterior: null });
+    expect(decodeModelCard(props)).toEqual({ ...card, temperature: null, calibration: null, training: null, posterior: null });
     // ... and present ones round-trip.
     const sngp = {
       ...card, method: 'sngp' as const, meanFieldFactor: 0.4, numSamples: null, dropoutNoiseShape: null, temperature: 0.8,

@@ -281,7 +281,11 @@ describe('web demo in headless Chromium', () => {
       expect(await readoutState(page)).toBe('empty');
 
       // The slider reads as a value, not a float; raw scale and lambda go into the URL.
-      expect(await page.locator('#mean-field').getAttribute('aria-valuetext')).toBe('lambda = 0.39 (π/8, the default)');
+      // Once SNGP's grid is drawn the slider holds the model card's lambda (the calibrated one).
+      await page.waitForFunction(() => (window as any).__demo?.timings?.sngp?.gridMs > 0, null, { timeout: 60_000 });
+      const cardLambda = node.get('sngp')!.info.card.meanFieldFactor!;
+      const lambdaText = `lambda = ${cardLambda.toFixed(2)}${Math.abs(cardLambda - Math.PI / 8) < 5e-4 ? ' (π/8, the default)' : ''}`;
+      expect(await page.locator('#mean-field').getAttribute('aria-valuetext')).toBe(lambdaText);
       const normalised = await canvasUrl(page, 'sngp', 'uncertainty');
       await page.locator('input[name="uncertainty"][value="raw"]').check();
       expect(await page.locator('.panel[data-method="sngp"] .plot[data-kind="uncertainty"] figcaption').textContent()).toBe('Predictive Uncertainty, SNGP');
