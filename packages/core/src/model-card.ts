@@ -1,5 +1,6 @@
 import { METHODS, type Method } from './checkpoint.js';
 import { SngpError } from './errors.js';
+import { type Preprocessing, encodedFeatureNames, parsePreprocessing } from './preprocessing.js';
 
 /*
  * The model card: what an exported ONNX model says about itself in `metadata_props`, under
@@ -49,6 +50,11 @@ export const MODEL_CARD_KEYS = {
    * measured at export in float64 over the verification points (0 for full).
    */
   varianceErrorMeasured: 'sngp.variance_error_measured',
+  /**
+   * `sngp.preprocessing`: optional JSON {@link Preprocessing}: how raw columns become the encoded
+   * `features` (the runtime applies it to row objects). Absent: plain numeric features.
+   */
+  preprocessing: 'sngp.preprocessing',
 } as const;
 
 /** The forms of the SNGP posterior an exported graph can carry (`sngp.posterior`). */
@@ -121,6 +127,11 @@ export interface ModelCard {
   calibration?: Record<string, number | string> | null;
   /** SNGP: the posterior form and its error; absent or null in models that predate it (full posterior). */
   posterior?: PosteriorCard | null;
+  /**
+   * How raw table columns become `featureNames` (text one-hot, missing cells imputed); absent or
+   * null: the features are plain numeric columns.
+   */
+  preprocessing?: Preprocessing | null;
 }
 
 /**
@@ -153,6 +164,7 @@ export function encodeModelCard(card: ModelCard): {
     [K.varianceErrorBound, card.posterior?.relativeErrorBound ?? null],
     [K.varianceAbsErrorBound, card.posterior?.absoluteErrorBound ?? null],
     [K.varianceErrorMeasured, card.posterior?.measuredRelativeError ?? null],
+    [K.preprocessing, card.preprocessing ? JSON.stringify(card.preprocessing) : null],
   ];
   return entries.filter(([, v]) => v !== null).map(([key, v]) => ({ key, value: String(v) }));
 }
@@ -282,6 +294,23 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     };
   }
 
+  // --- issue #20 (tables): the preprocessing, validated with its zod schema ---
+  let preprocessing: Preprocessing | null = null;
+  if (props[K.preprocessing] !== undefined) {
+    try {
+      preprocessing = parsePreprocessing(json(K.preprocessing), `${source}: model card key "${K.preprocessing}"`);
+    } catch (e) {
+      if (e instanceof SngpError && !e.message.endsWith(fix)) throw new SngpError(`${e.message}; ${fix}`);
+      throw e;
+    }
+    const encoded = encodedFeatureNames(preprocessing);
+    if (encoded.length !== featureNames.length || encoded.some((n, i) => n !== featureNames[i]))
+      throw new SngpError(
+        `${source}: model card key "${K.preprocessing}" encodes features [${preview(encoded)}] but "${K.featureNames}" is ${preview(featureNames)}; ${fix}`,
+      );
+  }
+  // --- end issue #20 ---
+
   const card: ModelCard = {
     formatVersion,
     method: method as Method,
@@ -295,6 +324,7 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     temperature,
     calibration,
     posterior,
+    preprocessing,
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)
     throw new SngpError(`${source}: SNGP model card lacks "${K.meanFieldFactor}"; ${fix}`);
