@@ -391,3 +391,23 @@ export function encodeRows(
     }
   return { x, d, report: { missing: {}, unseenCounts: {}, unseen: [] } };
 }
+
+/**
+ * What a preprocessing does, as a few lines for a terminal (sngp-train's summary and dry run).
+ * @param p - the preprocessing.
+ * @returns lines (no trailing newline): numeric and text columns, missing indicators, ignored
+ *   columns, and the encoded width.
+ */
+export function describePreprocessing(p: Preprocessing): string {
+  const numeric = p.columns.filter((c) => c.kind === 'numeric');
+  const text = p.columns.filter((c) => c.kind === 'categorical');
+  const indicators = p.columns.filter((c) => c.missingIndicator).map((c) => c.name);
+  const lines = [
+    `preprocessing: ${p.columns.length} columns -> ${encodedFeatureNames(p).length} encoded features`,
+    `  numeric   ${numeric.length ? numeric.map((c) => `${c.name}${c.missingIndicator ? ` (missing -> median ${c.impute})` : ''}`).join(', ') : 'none'}`,
+    `  text      ${text.length ? text.map((c) => `${c.name} (${c.kind === 'categorical' ? c.vocabulary.length : 0} categories, one-hot)`).join(', ') : 'none'}`,
+    `  missing   ${indicators.length ? `indicator features added for ${indicators.join(', ')}` : 'none in the training rows'}`,
+  ];
+  if (p.ignored.length) lines.push(`  ignored   ${p.ignored.map((c) => `${c.name} (${c.reason})`).join(', ')}`);
+  return lines.join('\n');
+}

@@ -34,7 +34,7 @@ export async function trainModel(
   if (opts.dryRun) throw new SngpError('dryRun is set: call dryRun(options) for the data summary, or unset it to train');
   checkCheckpointOutput(opts, options.force); // before any data is loaded: a refused --out fails in a second
   const rngs = rngStreams(opts.seed);
-  const data = prepareTrainingData(opts, await loadData(opts, hooks.onLoad), rngs.split);
+  const data = prepareTrainingData(opts, await loadData(opts, hooks.onLoad, hooks.onWarning), rngs.split, hooks.onWarning);
   validateAgainstData(opts, data);
   // TensorFlow.js loads only now: a run refused above (bad options, data or --out) answers in a
   // fraction of a second.
@@ -69,15 +69,15 @@ export interface DryRunSummary {
  * Load and validate the data and options exactly as `trainModel` would, and stop before building
  * a model: nothing is trained and nothing is written.
  * @param options - the options a run would use (`dryRun` may be set or not).
- * @param hooks - `onLoad`, called as a data file is read (default: nothing reported).
+ * @param hooks - `onLoad`, called as a data file is read, and `onWarning` (default: nothing reported).
  * @returns the data summary and what a run would do.
  * @throws SngpError as {@link trainModel} does for invalid options, a refused `out`, unreadable or
  *   single-class data, an empty split or a too-large `batchSize`.
  */
-export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad'> = {}): Promise<DryRunSummary> {
+export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad' | 'onWarning'> = {}): Promise<DryRunSummary> {
   const opts = resolveOptions(options);
   checkCheckpointOutput(opts, options.force);
-  const data = summarizeData(opts, await loadData(opts, hooks.onLoad));
+  const data = summarizeData(opts, await loadData(opts, hooks.onLoad, hooks.onWarning), rngStreams(opts.seed).split);
   return {
     dryRun: true,
     method: opts.method,
