@@ -210,6 +210,9 @@ export function formatEncodingReport(r: EncodingReport, source: string): string 
  */
 type Cell = { kind: 'missing' } | { kind: 'number'; value: number } | { kind: 'text'; text: string };
 
+/** Largest finite float32: larger values would become Infinity in the model's input. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function classify(v: unknown): Cell | null {
   if (v === null || v === undefined) return { kind: 'missing' };
   if (typeof v === 'number') return Number.isNaN(v) ? { kind: 'missing' } : Number.isFinite(v) ? { kind: 'number', value: v } : null;
@@ -314,6 +317,8 @@ function encodeValue(
   if (cell === null)
     throw new SngpError(`${where}: expected a number, a string or null (missing), got ${preview(v)}; pass finite numbers, text or null`);
   let missing = cell.kind === 'missing';
+  if (cell.kind === 'number' && Math.abs(cell.value) > FLOAT32_MAX)
+    throw new SngpError(`${where}: ${cell.value} is outside the float32 range the model computes in; pass a smaller value`);
   if (col.kind === 'numeric') {
     if (cell.kind === 'text')
       throw new SngpError(
@@ -382,7 +387,7 @@ export function encodeRows(
   for (let i = 0; i < values.length; i++)
     for (let j = 0; j < d; j++) {
       const c = classify(values[i][j]);
-      if (c === null || c.kind !== 'number')
+      if (c === null || c.kind !== 'number' || Math.abs(c.value) > FLOAT32_MAX)
         throw new SngpError(
           `${source}: row ${i}, column "${names[j]}": expected a finite number, got ${values[i][j] === undefined ? 'nothing (the key is absent)' : preview(values[i][j])}; ` +
             `this model has no preprocessing (it was trained on numeric features without missing values), so every feature must be given`,

@@ -48,5 +48,7 @@ export function modelCardFor(model: BakedModel, graphProbs: boolean, measuredVar
           },
         }
       : {}),
+    // issue #20 (tables): how raw columns become the `features` input (absent for plain numeric data)
+    ...(config.preprocessing ? { preprocessing: config.preprocessing } : {}),
   };
 }
