@@ -238,13 +238,19 @@ interface FillOptions {
 }
 
 /** Pass 3: raw values into the typed arrays, through the same builder as the plain pass. */
-async function fillTable(feed: RecordFeed, layout: TableLayout, opts: TableOptions, fill: FillOptions = {}): Promise<Dataset> {
+async function fillTable(
+  feed: RecordFeed,
+  layout: TableLayout,
+  opts: TableOptions,
+  fill: FillOptions = {},
+): Promise<Dataset> {
   const src = opts.source ?? 'CSV';
   const index = layout.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, i) => [v, i])) : null));
   const report = fill.report;
   const builder = new CsvTableBuilder({
     ...opts,
-    labelColumn: layout.labelColumn,
+    // '' (readTableWith without a label column): the builder's default, the last column.
+    labelColumn: layout.labelColumn || undefined,
     featureColumns: layout.columns.map((c) => c.name),
     cellParser: (cell, f, line) => {
       const col = layout.columns[f];
@@ -430,8 +436,8 @@ export function layoutOf(p: Preprocessing, labelColumn: string): TableLayout {
  * encoded as missing). Other columns of the file are skipped.
  * @param feed - feeds the records once.
  * @param p - the model's preprocessing.
- * @param opts - label column (required: the file's label column), fixed classes, source, row
- *   estimate, memory bound.
+ * @param opts - label column (default: the last column; a placeholder column may be fed for
+ *   unlabelled data), fixed classes, source, row estimate, memory bound.
  * @returns the encoded rows and what was missing or unseen (unseen rows are file lines).
  * @throws SngpError naming file, row, column and value for text in a numeric column; a model
  *   column absent from the file; and the CSV reader's errors.
@@ -439,17 +445,14 @@ export function layoutOf(p: Preprocessing, labelColumn: string): TableLayout {
 export async function readTableWith(
   feed: RecordFeed,
   p: Preprocessing,
-  opts: TableOptions & {
-    /** The label column of the file (a placeholder column may be fed for unlabelled data). */
-    labelColumn: string;
-  },
+  opts: TableOptions = {},
 ): Promise<{
   /** The encoded rows. */
   dataset: Dataset;
   /** Missing cells and unseen categories met. */
   report: EncodingReport;
 }> {
-  const layout = layoutOf(p, opts.labelColumn);
+  const layout = layoutOf(p, opts.labelColumn ?? '');
   const report: EncodingReport = { missing: {}, unseenCounts: {}, unseen: [] };
   const raw = await fillTable(feed, layout, opts, { report });
   const encoded = encodeTable(raw, layout, p);
