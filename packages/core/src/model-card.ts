@@ -324,7 +324,8 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     temperature,
     calibration,
     posterior,
-    preprocessing,
+    // Absent (not null) when the card has none: a plain numeric model decodes exactly as before.
+    ...(preprocessing ? { preprocessing } : {}),
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)
     throw new SngpError(`${source}: SNGP model card lacks "${K.meanFieldFactor}"; ${fix}`);
