@@ -293,13 +293,16 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
  * Our own errors pass through; csv-parse's (unclosed quote, ...) get the source prefixed.
  * @param e - whatever a parser threw.
  * @param source - names the file in the message.
- * @returns an SngpError for SngpErrors and csv-parse errors (code `CSV_*`), else the original
+ * @returns an SngpError for SngpErrors and csv-parse errors (its CsvError, codes `CSV_*` and
+ *   `INVALID_OPENING_QUOTE`), else the original
  *   error (non-Error values wrapped in an Error).
  */
 export function toSngpError(e: unknown, source: string): Error {
   if (e instanceof SngpError) return e;
-  if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('CSV_'))
-    return new SngpError(`${source}: ${e.message}`);
+  // csv-parse's codes mostly start with CSV_, but not all (INVALID_OPENING_QUOTE): its class says it.
+  const code = e instanceof Error && 'code' in e ? String((e as { code: unknown }).code) : '';
+  if (e instanceof Error && (code.startsWith('CSV_') || (e.constructor?.name === 'CsvError' && code !== '')))
+    return new SngpError(`${source}: ${e.message}${code === 'INVALID_OPENING_QUOTE' ? '; quote the whole cell ("...") and double any quote inside it' : ''}`);
   return e instanceof Error ? e : new Error(String(e));
 }
 
