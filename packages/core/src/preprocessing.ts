@@ -107,10 +107,7 @@ export const preprocessingSchema = z.object({
  * @interface
  */
 export type Preprocessing = z.infer<typeof preprocessingSchema>;
-/**
- * One raw feature column of a {@link Preprocessing}.
- * @interface
- */
+/** One raw feature column of a {@link Preprocessing}: numeric or categorical (see the two schemas). */
 export type PreprocessingColumn = Preprocessing['columns'][number];
 
 /**
