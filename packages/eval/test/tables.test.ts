@@ -76,7 +76,7 @@ describe('a table with text and missing cells, trained, exported and predicted',
       const ageAt = card.featureNames.indexOf('age');
       if (age.kind === 'numeric') expect(rowsOf[1][ageAt]).toBe(age.impute);
       expect(rowsOf[1][card.featureNames.indexOf('age_missing')]).toBe(1);
-      const err = await m.predict([{ age: 'old', sex: 'male', site: 'A', income: 1 }]).catch((e: unknown) => e as Error);
+      const err = (await m.predict([{ age: 'old', sex: 'male', site: 'A', income: 1 }]).catch((e: unknown) => e)) as Error;
       expect(err.message).toMatch(/row 0, column "age": expected a number \(the column was numeric in training\), got text "old"/);
     } finally {
       await m.dispose();
