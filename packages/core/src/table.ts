@@ -143,6 +143,10 @@ async function profileTable(feed: RecordFeed, opts: TableOptions, src: string): 
   let selected: number[] = [];
   let profiles: Profile[] = [];
   const ignored: IgnoredColumn[] = [];
+  // The default label column (the last) is watched: many distinct numbers there suggest that the
+  // labels are elsewhere (before text columns were features, that file failed with a hint).
+  let labelAt = -1;
+  const labels = new Set<string>();
   await feed((cells, line) => {
     if (header === null) {
       // The builder checks the header (BOM, duplicates, label column) with its usual messages.
@@ -152,8 +156,10 @@ async function profileTable(feed: RecordFeed, opts: TableOptions, src: string): 
       label = opts.labelColumn ?? header[header.length - 1];
       selected = selectColumns(header, label, opts, src, ignored);
       profiles = selected.map(() => ({ missing: 0, present: 0, numeric: true, distinct: new Set(), overflow: false }));
+      if (opts.labelColumn === undefined) labelAt = header.length - 1;
       return;
     }
+    if (labelAt >= 0 && labels.size <= IDENTIFIER_MIN_DISTINCT && cells.length > labelAt) labels.add(cells[labelAt]);
     if (cells.length !== header.length)
       throw new SngpError(
         `${src}: row ${line} has ${cells.length} fields, expected ${header.length}; quote cells that contain commas, or fix the row`,
@@ -199,6 +205,10 @@ async function profileTable(feed: RecordFeed, opts: TableOptions, src: string): 
       );
     columns.push({ name, kind: 'categorical', categories: [...p.distinct].sort() });
   });
+  if (labelAt >= 0 && labels.size > IDENTIFIER_MIN_DISTINCT && [...labels].every((l) => Number.isFinite(Number(l))) && columns.some((c) => c.kind === 'categorical'))
+    opts.onWarning?.(
+      `warning: ${src}: the label column "${label}" (the last column) has more than ${IDENTIFIER_MIN_DISTINCT} distinct numbers; if the labels are in another column, name it with --label-column`,
+    );
   if (columns.length === 0 && profiles.length > 0 && profiles.some((p) => p.present + p.missing > 0))
     throw new SngpError(`${src}: no feature column left (every selected column is all missing); check --features / --ignore`);
   return { columns, ignored, labelColumn: label };

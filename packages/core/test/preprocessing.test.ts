@@ -122,6 +122,16 @@ describe('column selection and caps', () => {
     await expect(parseCsvTable(['pid,x,label', ...ids].join('\n'))).rejects.toThrow(/"pid" has 40 distinct values in 40 rows.*--ignore pid/);
   });
 
+  it('warns when the default label column looks like a numeric feature next to a text column', async () => {
+    const warnings: string[] = [];
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'setosa' : 'virginica'},${i * 1.5}`);
+    await parseCsvTable(['species,length', ...rows].join('\n'), { onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([expect.stringMatching(/label column "length" \(the last column\) has more than 20 distinct numbers; .*--label-column/)]);
+    warnings.length = 0;
+    await parseCsvTable(['species,length', ...rows].join('\n'), { labelColumn: 'species', onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+  });
+
   it('ragged rows and bad quoting are still one clear error', async () => {
     await expect(parseCsvTable('a,b,label\nx,1,y\n1,2\n')).rejects.toThrow(/row 3 has 2 fields, expected 3/);
     await expect(parseCsvTable('a,b,label\nx,"1,y\n')).rejects.toThrow(SngpError);
