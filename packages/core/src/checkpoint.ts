@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SngpError } from './errors.js';
+import { encodedFeatureNames, parsePreprocessing, preprocessingSchema } from './preprocessing.js';
 import type { NamedTensor, TensorDtype } from './safetensors.js';
 
 /*
@@ -244,6 +245,13 @@ export const checkpointSchema = z.object({
   createdAt: z.string(),
   /** SNGP: the calibration fitted after training (absent in older checkpoints and other methods). */
   calibration: calibrationSchema.optional(),
+  // Input preprocessing
+  /**
+   * How raw table columns become `featureNames` (the encoded features): text columns one-hot,
+   * missing cells imputed, columns left out. Absent: the features are plain numeric columns, used
+   * as they are (every checkpoint before it, and CSVs of numbers without missing cells).
+   */
+  preprocessing: preprocessingSchema.optional(),
 });
 /**
  * The contents of `checkpoint.json`; validated by {@link parseCheckpointConfig}.
@@ -353,6 +361,13 @@ export function parseCheckpointConfig(json: unknown, source = CHECKPOINT_JSON): 
     throw new SngpError(`${source}: ${c.classes.length} class names but numClasses is ${c.hyperParameters.numClasses}`);
   if (c.featureNames.length !== c.hyperParameters.inputDim)
     throw new SngpError(`${source}: ${c.featureNames.length} feature names but inputDim is ${c.hyperParameters.inputDim}`);
+  // The preprocessing must produce exactly the feature names
+  if (c.preprocessing) {
+    parsePreprocessing(c.preprocessing, `${source}: field "preprocessing"`);
+    const encoded = encodedFeatureNames(c.preprocessing);
+    if (encoded.length !== c.featureNames.length || encoded.some((n, i) => n !== c.featureNames[i]))
+      throw new SngpError(`${source}: the preprocessing encodes features [${encoded.join(', ')}] but featureNames are [${c.featureNames.join(', ')}]`);
+  }
   return c;
 }
 

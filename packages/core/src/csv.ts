@@ -33,6 +33,24 @@ export interface CsvTableOptions extends CsvOptions {
   expectedRows?: number;
   /** Most bytes features + labels may take (e.g. the machine's free memory); default: no limit. */
   maxBytes?: number;
+  /**
+   * The feature columns, by header name, in this order (other columns but the label are skipped);
+   * default: every column but the label, in file order. Used by the table loader (table.ts).
+   */
+  featureColumns?: readonly string[];
+  /**
+   * Turns a feature cell into its float value (NaN allowed, e.g. a missing cell or category
+   * code); default: the strict finite-number check. Used by the table loader (table.ts).
+   * @param cell - the cell text.
+   * @param feature - index into the feature columns.
+   * @param line - the file line, for messages.
+   */
+  cellParser?: (cell: string, feature: number, line: number) => number;
+  /**
+   * Called (and expected to throw) instead of the "expected a finite number" error, so the table
+   * loader can fall back to its text- and missing-aware passes; default: the error is thrown.
+   */
+  onNonNumeric?: () => never;
 }
 
 /**
@@ -63,6 +81,8 @@ export class CsvTableBuilder {
   private readonly src: string;
   private columns: string[] | null = null;
   private labelIdx = -1;
+  /** Header index of each feature, in feature order. */
+  private featureIdx: number[] = [];
   private d = 0;
   private capacity = 0;
   private x: Float32Array = new Float32Array(0);
@@ -123,7 +143,12 @@ export class CsvTableBuilder {
     if (header.length < 2) throw new SngpError(`${src}: need at least one feature column and a label column`);
     this.columns = header;
     this.labelIdx = labelIdx;
-    this.d = header.length - 1;
+    this.featureIdx = this.opts.featureColumns
+      ? this.opts.featureColumns.map((name) => header.indexOf(name))
+      : header.map((_, j) => j).filter((j) => j !== labelIdx);
+    const absent = this.featureIdx.findIndex((j) => j < 0);
+    if (absent >= 0) throw new SngpError(`${src}: column "${this.opts.featureColumns![absent]}" not found (columns: ${header.join(', ')})`);
+    this.d = this.featureIdx.length;
     if (this.opts.expectedRows !== undefined) this.reserve(Math.max(1, this.opts.expectedRows));
   }
 
@@ -148,10 +173,17 @@ export class CsvTableBuilder {
     if (this.n === this.capacity) this.reserve(Math.max(MIN_ROWS, Math.ceil(this.capacity * 1.5)));
     const labelIdx = this.labelIdx;
     let k = this.n * this.d;
-    for (let j = 0; j < cells.length; j++) {
-      if (j === labelIdx) continue;
+    const parseCell = this.opts.cellParser;
+    const features = this.featureIdx;
+    for (let f = 0; f < features.length; f++) {
+      const j = features[f];
       const cell = cells[j];
+      if (parseCell) {
+        this.x[k++] = parseCell(cell, f, line);
+        continue;
+      }
       const v = cell === '' ? NaN : Number(cell);
+      if (!Number.isFinite(v) && this.opts.onNonNumeric) this.opts.onNonNumeric();
       if (!Number.isFinite(v))
         throw new SngpError(
           `${src}: row ${line}, column "${header[j]}": expected a finite number, got "${cell}"` +
@@ -203,7 +235,7 @@ export class CsvTableBuilder {
     const slack = this.capacity - n;
     const x = slack > this.capacity / 16 ? this.x.slice(0, n * d) : this.x.subarray(0, n * d);
     const y = slack > this.capacity / 16 ? this.y.slice(0, n) : this.y.subarray(0, n);
-    const featureNames = this.columns.filter((_, j) => j !== this.labelIdx);
+    const featureNames = this.featureIdx.map((j) => this.columns![j]);
     return { x, y, n, d, featureNames, classes };
   }
 }
@@ -261,13 +293,16 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
  * Our own errors pass through; csv-parse's (unclosed quote, ...) get the source prefixed.
  * @param e - whatever a parser threw.
  * @param source - names the file in the message.
- * @returns an SngpError for SngpErrors and csv-parse errors (code `CSV_*`), else the original
+ * @returns an SngpError for SngpErrors and csv-parse errors (its CsvError, codes `CSV_*` and
+ *   `INVALID_OPENING_QUOTE`), else the original
  *   error (non-Error values wrapped in an Error).
  */
 export function toSngpError(e: unknown, source: string): Error {
   if (e instanceof SngpError) return e;
-  if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('CSV_'))
-    return new SngpError(`${source}: ${e.message}`);
+  // csv-parse's codes mostly start with CSV_, but not all (INVALID_OPENING_QUOTE): its class says it.
+  const code = e instanceof Error && 'code' in e ? String((e as { code: unknown }).code) : '';
+  if (e instanceof Error && (code.startsWith('CSV_') || (e.constructor?.name === 'CsvError' && code !== '')))
+    return new SngpError(`${source}: ${e.message}${code === 'INVALID_OPENING_QUOTE' ? '; quote the whole cell ("...") and double any quote inside it' : ''}`);
   return e instanceof Error ? e : new Error(String(e));
 }
 

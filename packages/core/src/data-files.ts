@@ -13,6 +13,7 @@ import { createGunzip } from 'node:zlib';
 import { Parser } from 'csv-parse';
 import { CSV_PARSE_OPTIONS, type CsvOptions, CsvTableBuilder, estimateCsvRows, toSngpError } from './csv.js';
 import type { Dataset } from './dataset.js';
+import { type LoadedTable, type RecordFeed, type TableOptions, loadTable } from './table.js';
 import { SngpError } from './errors.js';
 import { type IdxArray, IdxReader, type IdxReaderOptions, describeIdx, idxDataset, idxFeatureLayout } from './idx.js';
 
@@ -212,6 +213,68 @@ export async function readCsvFile(path: string, opts: Omit<CsvOptions, 'source'>
     throw toSngpError(e, path);
   }
   return builder.finish();
+}
+
+/**
+ * A record feed over a CSV file: each call streams the file through the UTF-8 check and
+ * csv-parse (the options every reader shares), so a table can be read in several passes without
+ * ever holding the file in memory.
+ * @param path - the CSV file.
+ * @param onProgress - called per chunk with the bytes read and the file's size (each pass starts
+ *   again at 0); default: nothing is reported.
+ * @returns the feed.
+ */
+export function csvFileFeed(path: string, onProgress?: (bytesRead: number, bytesTotal: number) => void): RecordFeed {
+  return async (onRecord) => {
+    const size = statSync(path).size;
+    const parser = new Parser({
+      ...CSV_PARSE_OPTIONS,
+      on_record: (record: string[], info: { lines: number }) => {
+        onRecord(record, info.lines);
+        return null; // consumed here: nothing is queued in the stream
+      },
+    });
+    try {
+      await pipeline(
+        createReadStream(path, { highWaterMark: CHUNK_BYTES }),
+        progressReporter(size, onProgress ?? (() => {})),
+        utf8Validator(path),
+        parser,
+        async function drain(source: AsyncIterable<unknown>) {
+          for await (const _ of source); // records are consumed by on_record; this only ends the pipeline
+        },
+      );
+    } catch (e) {
+      throw toSngpError(e, path);
+    }
+  };
+}
+
+/**
+ * Stream a CSV file that may have text columns, missing cells and columns to leave out (see
+ * `loadTable`): a plain numeric file is read exactly as {@link readCsvFile} reads it (layout null);
+ * otherwise a profile pass and a fill pass give raw values and their layout. Memory stays close to
+ * the float32 size of the table.
+ * @param path - the CSV file (UTF-8, header row first).
+ * @param opts - label column, fixed classes, `features` / `ignore`, `onWarning`; `maxBytes`
+ *   (default: {@link availableMemory}) and `onProgress` (per pass).
+ * @returns the table and its layout.
+ * @throws SngpError as {@link readCsvFile} does, and for unknown `features` / `ignore` names or a
+ *   text column with too many distinct values (see `loadTable`).
+ */
+export async function readCsvTable(
+  path: string,
+  opts: Omit<TableOptions, 'source' | 'expectedRows'> & DataFileOptions = {},
+): Promise<LoadedTable> {
+  const size = checkFile(path, 'a CSV file');
+  if (size === 0) throw new SngpError(`${path}: file is empty`);
+  const { lineBreaks, endsWithLineBreak } = await countLineBreaks(path);
+  return loadTable(csvFileFeed(path, opts.onProgress), {
+    ...opts,
+    source: path,
+    expectedRows: estimateCsvRows(lineBreaks, endsWithLineBreak),
+    maxBytes: opts.maxBytes ?? availableMemory(),
+  });
 }
 
 /** Read the first bytes of a file (to sniff gzip). */

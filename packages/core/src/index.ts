@@ -29,6 +29,22 @@ export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, moonsValidation, twoMoo
 export { TOY_DATA_SETS, TOY_DATA_DEFAULTS, type ToyDataName, makeCircles, makeSpirals, makeToyData } from './toy-data.js';
 export { parseCsv, type CsvOptions, type CsvTableOptions, CsvTableBuilder, CSV_PARSE_OPTIONS, estimateCsvRows } from './csv.js';
 export * from './idx.js';
+export * from './preprocessing.js';
+export {
+  type RecordFeed,
+  type TableColumn,
+  type IgnoredColumn,
+  type TableLayout,
+  type TableOptions,
+  type LoadedTable,
+  loadTable,
+  fitPreprocessing,
+  encodeTable,
+  layoutOf,
+  readTableWith,
+  textFeed,
+  parseCsvTable,
+} from './table.js';
 export {
   type TensorDtype,
   type TensorData,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { METHODS, type Method, recipeSchema } from './checkpoint.js';
 import { SngpError } from './errors.js';
+import { type Preprocessing, encodedFeatureNames, parsePreprocessing } from './preprocessing.js';
 
 /*
  * The model card: what an exported ONNX model says about itself in `metadata_props`, under
@@ -58,6 +59,11 @@ export const MODEL_CARD_KEYS = {
    * measured at export in float64 over the verification points (0 for full).
    */
   varianceErrorMeasured: 'sngp.variance_error_measured',
+  /**
+   * `sngp.preprocessing`: optional JSON {@link Preprocessing}: how raw columns become the encoded
+   * `features` (the runtime applies it to row objects). Absent: plain numeric features.
+   */
+  preprocessing: 'sngp.preprocessing',
 } as const;
 
 /** The forms of the SNGP posterior an exported graph can carry (`sngp.posterior`). */
@@ -153,6 +159,11 @@ export interface ModelCard {
   training?: TrainingCard | null;
   /** SNGP: the posterior form and its error; absent or null in models that predate it (full posterior). */
   posterior?: PosteriorCard | null;
+  /**
+   * How raw table columns become `featureNames` (text one-hot, missing cells imputed); absent or
+   * null: the features are plain numeric columns.
+   */
+  preprocessing?: Preprocessing | null;
 }
 
 /**
@@ -186,6 +197,7 @@ export function encodeModelCard(card: ModelCard): {
     [K.varianceErrorBound, card.posterior?.relativeErrorBound ?? null],
     [K.varianceAbsErrorBound, card.posterior?.absoluteErrorBound ?? null],
     [K.varianceErrorMeasured, card.posterior?.measuredRelativeError ?? null],
+    [K.preprocessing, card.preprocessing ? JSON.stringify(card.preprocessing) : null],
   ];
   return entries.filter(([, v]) => v !== null).map(([key, v]) => ({ key, value: String(v) }));
 }
@@ -325,6 +337,22 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     };
   }
 
+  // The preprocessing, validated with its zod schema
+  let preprocessing: Preprocessing | null = null;
+  if (props[K.preprocessing] !== undefined) {
+    try {
+      preprocessing = parsePreprocessing(json(K.preprocessing), `${source}: model card key "${K.preprocessing}"`);
+    } catch (e) {
+      if (e instanceof SngpError && !e.message.endsWith(fix)) throw new SngpError(`${e.message}; ${fix}`);
+      throw e;
+    }
+    const encoded = encodedFeatureNames(preprocessing);
+    if (encoded.length !== featureNames.length || encoded.some((n, i) => n !== featureNames[i]))
+      throw new SngpError(
+        `${source}: model card key "${K.preprocessing}" encodes features [${preview(encoded)}] but "${K.featureNames}" is ${preview(featureNames)}; ${fix}`,
+      );
+  }
+
   const card: ModelCard = {
     formatVersion,
     method: method as Method,
@@ -339,6 +367,8 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     calibration,
     training,
     posterior,
+    // Absent (not null) when the card has none: a plain numeric model decodes exactly as before.
+    ...(preprocessing ? { preprocessing } : {}),
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)
     throw new SngpError(`${source}: SNGP model card lacks "${K.meanFieldFactor}"; ${fix}`);

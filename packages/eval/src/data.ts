@@ -122,7 +122,7 @@ export interface LoadedData {
  */
 export async function loadEvalData(
   o: DataOptions,
-  first: { info: Pick<EvalModelInfo, 'featureNames' | 'inputDim'>; file: string },
+  first: { info: Pick<EvalModelInfo, 'featureNames' | 'inputDim'> & Partial<Pick<EvalModelInfo, 'card'>>; file: string },
   warn: (msg: string) => void,
 ): Promise<LoadedData> {
   let data: LoadedData;
@@ -132,7 +132,7 @@ export async function loadEvalData(
     data = { moons: true, name: o.classes ? `moons (classes ${o.classes.join(', ')})` : 'moons', testSource: 'moons', test, ood: m.ood, oodName: m.oodName,
       oodSource: null, grid: m.grid, train: m.train, selected: o.classes !== undefined };
   } else {
-    const { dataset, name } = await loadDataFile(o);
+    const { dataset, name } = await loadDataFile(o, first.info, warn); // issue #20: the first model's preprocessing
     data = { moons: false, name, testSource: o.data, test: dataset, ood: null, oodName: null, oodSource: null, grid: null, train: null, selected: o.classes !== undefined };
   }
   if (o.ood) {

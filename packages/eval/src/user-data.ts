@@ -12,7 +12,11 @@ import {
   CsvTableBuilder,
   type Dataset,
   SngpError,
+  type Preprocessing,
   availableMemory,
+  csvFileFeed,
+  formatEncodingReport,
+  readTableWith,
   idxFeatureLayout,
   idxFeatureNames,
   isIdxPath,
@@ -79,15 +83,26 @@ function labelSource(path: string, labels: string | undefined, column: string | 
 
 /**
  * Load the labelled `--data` file (CSV or IDX + `--labels`) and keep the `--classes` rows. Labels
- * keep the file's class names (mapped onto a model later, per model).
+ * keep the file's class names (mapped onto a model later, per model). A CSV read for a model whose
+ * card has a preprocessing goes through it (text columns, missing cells; a note names the missing
+ * cells and unseen categories per column).
  * @param o - the data flags (`data` is a file, not "moons").
+ * @param info - the (first) model: its card's preprocessing, if any, encodes a CSV.
+ * @param warn - receives the note on missing cells and unseen categories.
  * @returns the rows and a description of them for the report.
  * @throws SngpError for unreadable files or a `--classes` entry that does not occur.
  */
-export async function loadDataFile(o: DataOptions): Promise<{ dataset: Dataset; name: string }> {
+export async function loadDataFile(
+  o: DataOptions,
+  info?: Pick<EvalModelInfo, 'card'>,
+  warn: (msg: string) => void = () => {},
+): Promise<{ dataset: Dataset; name: string }> {
+  const preprocessing = info?.card?.preprocessing ?? null;
   let ds = isIdxPath(o.data)
     ? await loadIdxDataset(o.data, o.labels as string)
-    : await readCsvFile(o.data, o.labelColumn ? { labelColumn: o.labelColumn } : {});
+    : preprocessing // Text and missing cells through the model's preprocessing
+      ? await readCsvWithPreprocessing(o.data, preprocessing, o.labelColumn ?? null, true, warn)
+      : await readCsvFile(o.data, o.labelColumn ? { labelColumn: o.labelColumn } : {});
   if (o.classes) ds = keepClasses(ds, o.classes, '--classes', labelSource(o.data, o.labels, o.labelColumn));
   return { dataset: ds, name: o.classes ? `${o.data} (classes ${o.classes.join(', ')})` : o.data };
 }
@@ -105,13 +120,15 @@ export async function loadDataFile(o: DataOptions): Promise<{ dataset: Dataset; 
  */
 export async function loadOodFile(
   o: DataOptions,
-  info: Pick<EvalModelInfo, 'featureNames' | 'inputDim'>,
+  info: Pick<EvalModelInfo, 'featureNames' | 'inputDim'> & Partial<Pick<EvalModelInfo, 'card'>>,
   model: string,
   warn: (msg: string) => void,
 ): Promise<{ dataset: Dataset; name: string }> {
   const path = o.ood as string;
   let ds: Dataset;
   if (isIdxPath(path)) ds = o.oodLabels ? await loadIdxDataset(path, o.oodLabels) : await readIdxImages(path);
+  else if (info.card?.preprocessing)
+    ds = await readCsvWithPreprocessing(path, info.card.preprocessing, o.oodLabelColumn ?? null, o.oodClasses !== undefined, warn, true);
   else ds = await readOodCsv(path, info, model, o.oodLabelColumn, o.oodClasses !== undefined, warn);
   if (o.oodClasses) {
     if (!ds.y)
@@ -250,4 +267,70 @@ async function readOodCsv(
   const ds = (builder as CsvTableBuilder).finish();
   const labelled = wantLabels && (cols as OodCsvColumns | null)?.label !== null;
   return labelled ? { ...ds, featureNames: [...info.featureNames] } : { ...ds, y: undefined, classes: [], featureNames: [...info.featureNames] };
+}
+
+/**
+ * Read a CSV through a model's preprocessing (core's `readTableWith`): numeric columns must hold
+ * numbers or missing cells, text columns are one-hot over the training vocabulary, unseen
+ * categories are encoded as missing; one note names the missing cells and unseen categories per
+ * column. The label column is `labelColumn`, else the training label column when the file has it,
+ * else (with `optionalLabel`, the OOD file) the one column that is neither a model column nor an
+ * ignored one, or none.
+ */
+async function readCsvWithPreprocessing(
+  path: string,
+  p: Preprocessing,
+  labelColumn: string | null,
+  wantLabels: boolean,
+  warn: (msg: string) => void,
+  optionalLabel = false,
+): Promise<Dataset> {
+  if (!existsSync(path)) throw new SngpError(`${path}: file does not exist`);
+  if (statSync(path).isDirectory()) throw new SngpError(`${path}: is a directory, expected a CSV file`);
+  if (statSync(path).size === 0) throw new SngpError(`${path}: file is empty`);
+  const known = new Set([...p.columns.map((c) => c.name), ...p.ignored.map((c) => c.name)]);
+  let label: string | null = labelColumn;
+  let noLabel = false;
+  let seenHeader = false;
+  const file = csvFileFeed(path);
+  // The header decides the label column; an unlabelled OOD file gets a placeholder one.
+  const feed = (onRecord: (cells: string[], line: number) => void): Promise<void> =>
+    file((cells, line) => {
+      if (!seenHeader) {
+        seenHeader = true;
+        const header = cells.map((c, j) => (j === 0 ? c.replace(/^\uFEFF/, '').trim() : c));
+        if (label === null) {
+          const others = header.filter((h) => !known.has(h));
+          if (p.labelColumn !== null && header.includes(p.labelColumn)) label = p.labelColumn;
+          else if (others.length === 1) label = others[0];
+          else if (others.length === 0 && optionalLabel) noLabel = true;
+          else if (others.length === 0) label = header[header.length - 1];
+          else
+            throw new SngpError(
+              `${path}: column(s) ${listNames(others)} are not columns of the model (${listNames([...known])}); name the label column with --${optionalLabel ? 'ood-' : ''}label-column, or remove the others`,
+            );
+          if (noLabel) label = NO_LABEL;
+        }
+        onRecord(noLabel ? [...header, NO_LABEL] : header, line);
+        return;
+      }
+      onRecord(noLabel ? [...cells, '-'] : cells, line);
+    });
+  // The label column is moved last in every record (the reader's default label column).
+  let labelAt = -1;
+  let width = 0;
+  const reordered = (onRecord: (cells: string[], line: number) => void): Promise<void> =>
+    feed((cells, line) => {
+      if (labelAt < 0) {
+        labelAt = cells.indexOf(label as string);
+        width = cells.length;
+        if (labelAt < 0) throw new SngpError(`${path}: label column "${label}" not found (columns: ${listNames(cells)})`);
+      }
+      // A ragged row goes through as it is: the reader names it.
+      onRecord(cells.length === width ? [...cells.slice(0, labelAt), ...cells.slice(labelAt + 1), cells[labelAt]] : cells, line);
+    });
+  const { dataset, report } = await readTableWith(reordered, p, { source: path, maxBytes: availableMemory() });
+  const note = formatEncodingReport(report, path);
+  if (note) warn(note);
+  return wantLabels && !noLabel ? dataset : { ...dataset, y: undefined, classes: [] };
 }

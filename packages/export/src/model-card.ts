@@ -57,5 +57,7 @@ export function modelCardFor(model: BakedModel, graphProbs: boolean, measuredVar
       learningRate: config.training.learningRate,
       recipe: config.training.recipe ?? null,
     },
+    // How raw columns become the `features` input (absent for plain numeric data)
+    ...(config.preprocessing ? { preprocessing: config.preprocessing } : {}),
   };
 }

@@ -342,11 +342,8 @@ export function prepareRealData(dir: string, opts: { quick: boolean; seed: numbe
     ljubljana: () => splitTextTable(dir, 'ljubljana', arffTable('breast-cancer.arff', 'Class'), ['no-recurrence-events', 'recurrence-events'], 0.3, opts.seed, null),
     chile: () => splitTextTable(dir, 'chile', rTable('carData', 'r-cran-cardata', 'Chile', 'vote'), ['N', 'Y'], 0.3, opts.seed, 'undecided (U) and abstaining (A) voters'),
   };
-  // The text tables only when named: sngp-train reads numeric feature columns, so a default run
-  // (bench:real) keeps to the tables it can train on.
-  const textSets = ['penguins', 'ljubljana', 'chile'];
   const names = Object.keys(sets);
   for (const w of opts.only ?? []) if (!names.includes(w)) throw new SngpError(`--datasets: unknown data set "${w}" (known: ${names.join(', ')})`);
   mkdirSync(dir, { recursive: true }); // only once the names are known good
-  return names.filter((name) => (opts.only ? opts.only.includes(name) : !textSets.includes(name))).map((name) => sets[name]());
+  return names.filter((name) => !opts.only || opts.only.includes(name)).map((name) => sets[name]());
 }

@@ -1,5 +1,5 @@
 /** The platform-independent public API; `loadModel` comes from the Node or browser entry. */
-export type { Device, FloatTensor, LoadOptions, NonFinitePolicy, PredictOptions, Prediction, ModelInfo, SngpModel, ModelSource } from './types.js';
+export type { Device, FeatureRow, FloatTensor, LoadOptions, NonFinitePolicy, PredictOptions, Prediction, ModelInfo, SngpModel, ModelSource } from './types.js';
 export { DEVICES } from './devices.js';
 export { DEFAULT_BATCH_SIZE } from './model.js';
-export type { Method, ModelCard, UncertaintyScores } from '@sngp/core';
+export type { Method, ModelCard, Preprocessing, UncertaintyScores, UnseenCategory } from '@sngp/core';

@@ -4,6 +4,7 @@ import {
   SngpError,
   decodeModelCard,
   dropoutNoise,
+  encodeRows,
   logSoftmaxRows,
   meanFieldLogProbs,
   meanFieldProbs,
@@ -17,7 +18,7 @@ import {
 } from '@sngp/core';
 import { oneLine } from './devices.js';
 import type { FloatTensor, Runner } from './ort-session.js';
-import type { ModelInfo, NonFinitePolicy, PredictOptions, Prediction, SngpModel } from './types.js';
+import type { FeatureRow, ModelInfo, NonFinitePolicy, PredictOptions, Prediction, SngpModel } from './types.js';
 import { positiveInt, toFeatureMatrix } from './validate.js';
 
 /**
@@ -117,6 +118,13 @@ export function checkGraph(card: ModelCard, runner: Runner, source: string): voi
   }
 }
 
+/** Whether `predict` got row objects (an array whose first row is a plain object, not an array). */
+function isRowObjects(features: unknown): features is readonly FeatureRow[] {
+  if (!Array.isArray(features) || features.length === 0) return false;
+  const r: unknown = features[0];
+  return typeof r === 'object' && r !== null && !Array.isArray(r) && !ArrayBuffer.isView(r);
+}
+
 /** The first non-finite value of a prediction: which input row, which output, what value. */
 interface NonFinite {
   row: number;
@@ -173,7 +181,7 @@ function assemble(
   k: number,
   probs: Float32Array,
   computeScores: () => UncertaintyScores,
-  extra: Pick<Prediction, 'logits' | 'variance' | 'invalid'>,
+  extra: Pick<Prediction, 'logits' | 'variance' | 'invalid' | 'unseenCategories' | 'missingCells'>,
 ): Prediction {
   const predicted = new Int32Array(rows);
   const confidence = new Float32Array(rows);
@@ -213,6 +221,9 @@ function assemble(
   if (extra.logits) out.logits = extra.logits;
   if (extra.variance) out.variance = extra.variance;
   if (invalid) out.invalid = invalid;
+  // What encoding row objects met
+  if (extra.unseenCategories) out.unseenCategories = extra.unseenCategories;
+  if (extra.missingCells) out.missingCells = extra.missingCells;
   return out;
 }
 
@@ -254,14 +265,22 @@ export class OnnxSngpModel implements SngpModel {
   }
 
   /** See {@link SngpModel.predict}. */
-  async predict(features: number[][] | Float32Array, options: PredictOptions = {}): Promise<Prediction> {
+  async predict(features: number[][] | Float32Array | readonly FeatureRow[], options: PredictOptions = {}): Promise<Prediction> {
     const runner = this.runner;
     if (runner === null) throw new SngpError('predict: the model has been disposed');
     const { card, inputDim } = this.info;
     const k = card.classes.length;
     const batch = positiveInt(options.batchSize, 'options.batchSize') ?? this.batchSize;
     const nonFinite = parseNonFinite(options.nonFinite);
-    const { data, rows } = toFeatureMatrix(features, inputDim, card.featureNames, options.rows);
+    // Row objects keyed by raw column name, encoded by core from the card
+    let encoded: ReturnType<typeof encodeRows> | null = null;
+    if (isRowObjects(features)) {
+      encoded = encodeRows(features, card.preprocessing ?? null, card.featureNames, 'features');
+      if (options.rows !== undefined && options.rows !== encoded.x.length / inputDim)
+        throw new SngpError(`options.rows: ${options.rows} does not match the ${features.length} rows of features`);
+    }
+    const { data, rows } = toFeatureMatrix(encoded ? encoded.x : features, inputDim, card.featureNames, encoded ? undefined : options.rows);
+    const report = encoded ? { unseenCategories: encoded.report.unseen, missingCells: encoded.report.missing } : {};
 
     // Temperature T (calibrated at training, every method; absent: 1) divides the logits before
     // the softmax (SNGP: with the mean-field scaling); the returned `logits` stay raw.
@@ -369,7 +388,7 @@ export class OnnxSngpModel implements SngpModel {
           `(or predict with { nonFinite: 'mark' } to flag such rows instead of throwing)`,
       );
     }
-    const mark = nonFinite === 'mark' ? { invalid } : {};
+    const mark = nonFinite === 'mark' ? { invalid, ...report } : report;
     if (card.method === 'deterministic') return assemble(rows, k, probs, computeScores, { logits: outputs[N.logits], ...mark });
     if (card.method === 'sngp') return assemble(rows, k, probs, computeScores, { logits: outputs[N.logits], variance: outputs[N.variance], ...mark });
     return assemble(rows, k, probs, computeScores, mark);

@@ -1,4 +1,4 @@
-import type { Method, ModelCard, UncertaintyScores } from '@sngp/core';
+import type { Method, ModelCard, UnseenCategory, UncertaintyScores } from '@sngp/core';
 
 /** A float32 tensor: row-major data and its dimensions. */
 export interface FloatTensor {
@@ -144,7 +144,23 @@ export interface Prediction {
    * (logits and variance keep the raw values).
    */
   invalid?: Uint8Array;
+  // Row objects
+  /**
+   * Present whenever `predict` was given row objects: every category that is not in its column's
+   * training vocabulary (encoded as missing), with its 0-based row index, column and value; [] when
+   * there was none. At most 1,000 are listed.
+   */
+  unseenCategories?: UnseenCategory[];
+  /** Present whenever `predict` was given row objects: missing values imputed, by raw column ({} when none). */
+  missingCells?: Record<string, number>;
 }
+
+/**
+ * One input row keyed by raw column name (issue #20): numbers, text, or null / undefined / '' /
+ * `NA` (missing). With a model card that has `preprocessing`, the keys are its raw columns;
+ * without one, the model's `featureNames`, each a finite number.
+ */
+export type FeatureRow = Readonly<Record<string, number | string | boolean | null | undefined>>;
 
 /** What a loaded model is and where it runs ({@link SngpModel.info}). */
 export interface ModelInfo {
@@ -176,15 +192,18 @@ export interface SngpModel {
    * Predict class probabilities, the predicted class and an uncertainty score for every row, plus
    * the logits (deterministic, SNGP) and the posterior variance (SNGP). Large inputs run in chunks
    * of `batchSize` rows; results do not depend on the chunking.
-   * @param features - rows of `info.inputDim` finite numbers: `number[][]` (N rows), or a flat
-   *   row-major Float32Array of N * inputDim values.
+   * @param features - rows of `info.inputDim` finite (encoded) numbers: `number[][]` (N rows), or a
+   *   flat row-major Float32Array of N * inputDim values; or row objects keyed by raw column name
+   *   ({@link FeatureRow}), encoded from the card's preprocessing (text one-hot, missing imputed,
+   *   unseen categories as missing and reported in `Prediction.unseenCategories`).
    * @param options - per-call overrides; see {@link PredictOptions}.
    * @returns the prediction for every row.
    * @throws SngpError for bad input (empty, wrong width, a non-number, NaN or Infinity, a value
-   *   outside float32, with the row and column), bad options, a disposed model, a run that
+   *   outside float32, an unknown key or text in a numeric column of a row object, with the row
+   *   and column), bad options, a disposed model, a run that
    *   onnxruntime rejects, or non-finite outputs (unless `nonFinite: 'mark'`).
    */
-  predict(features: number[][] | Float32Array, options?: PredictOptions): Promise<Prediction>;
+  predict(features: number[][] | Float32Array | readonly FeatureRow[], options?: PredictOptions): Promise<Prediction>;
   /**
    * Run the graph as exported: no chunking, no noise, no post-processing and no output checks, for
    * checking the graph itself (sngp-export verifies through it). Every platform and device.

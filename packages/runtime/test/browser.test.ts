@@ -87,6 +87,22 @@ describe('browser entry in headless Chromium', () => {
     });
   }
 
+  // Issue #20: the browser entry shares model.ts, so row objects are encoded there too.
+  it('wasm: row objects keyed by the feature names give the probabilities of the number rows', async () => {
+    const node = await loadModel(join(inject('modelsDir'), 'sngp.onnx'), { device: 'cpu' });
+    const names = node.info.featureNames;
+    const ref = await node.predict(rows);
+    await node.dispose();
+    const objects = rows.map((r) => Object.fromEntries(names.map((n, j) => [n, r[j]])));
+    const web = await page.evaluate(
+      ([url, x]) =>
+        (globalThis as unknown as { sngpRun: (u: string, d: string, f: object[], o: object) => Promise<BrowserResult> }).sngpRun(url, 'wasm', x, {}),
+      ['/models/sngp.onnx', objects] as const,
+    );
+    expect(maxAbsDiff(web.probs, ref.probs)).toBeLessThan(1e-4);
+    expect(web.unseen).toEqual([]);
+  });
+
   it('reports a model without our card clearly', async () => {
     const msg = await page.evaluate(() =>
       (globalThis as unknown as { sngpRunError: (u: string) => Promise<string> }).sngpRunError('/index.html'),

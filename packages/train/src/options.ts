@@ -108,6 +108,14 @@ export interface TrainOptions {
    * (default true; nothing is fitted when no rows are held out).
    */
   calibrate?: boolean;
+  // Column selection
+  /**
+   * `--features a,b,c`: CSV only, use only these columns as features, in this order (default:
+   * every column but the label and `ignore`). Unknown names are an error listing the columns.
+   */
+  features?: string[];
+  /** `--ignore id,year`: CSV only, leave these columns out (recorded in the checkpoint's preprocessing). */
+  ignore?: string[];
 }
 
 /**
@@ -168,6 +176,11 @@ export interface ResolvedOptions {
   calibrate: boolean;
   /** Ensemble: the members to train (a part of the ensemble), or null for all. */
   ensembleMembers: MemberRange | null;
+  // Column selection
+  /** CSV: the only feature columns, in order (`--features`), or null for all. */
+  features: string[] | null;
+  /** CSV: columns left out (`--ignore`); [] for none. */
+  ignore: string[];
 }
 
 /**
@@ -262,7 +275,9 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
     throw new SngpError(`${data}: IDX images need their labels: add --labels <file> (e.g. train-labels-idx1-ubyte.gz)`);
   const positive: Check = (v) => v > 0;
   const posInt: Check = (v) => isInt(v) && v > 0;
+  const columns = resolveColumnSelection(o, isMoons || isIdx);
   return {
+    ...columns,
     method,
     data,
     labels: o.labels ?? null,
@@ -299,6 +314,18 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
     calibrate: o.calibrate ?? D.calibrate,
     ensembleMembers: resolveMembers(o, method, num('ensembleSize', o.ensembleSize, D.ensembleSize, posInt, 'a positive integer')),
   };
+}
+
+// Column selection
+/** `--features` / `--ignore`: CSV only, lists of non-empty names (checked against the header at load). */
+function resolveColumnSelection(o: TrainOptions, notCsv: boolean): Pick<ResolvedOptions, 'features' | 'ignore'> {
+  for (const [name, list] of [['--features', o.features], ['--ignore', o.ignore]] as const) {
+    if (list === undefined) continue;
+    if (notCsv) throw new SngpError(`${name} applies to CSV data only (it selects columns of the CSV header)`);
+    if (!Array.isArray(list) || list.length === 0 || list.some((c) => typeof c !== 'string' || c.trim() === ''))
+      throw new SngpError(`${name} expects a comma-separated list of column names, got ${JSON.stringify(list)}`);
+  }
+  return { features: o.features ? [...o.features] : null, ignore: o.ignore ? [...o.ignore] : [] };
 }
 
 /** `--ensemble-members`: a non-empty member range of an ensemble, or null when not given. */

@@ -35,8 +35,8 @@ export async function trainModel(
   if (resolved.dryRun) throw new SngpError('dryRun is set: call dryRun(options) for the data summary, or unset it to train');
   checkCheckpointOutput(resolved, options.force); // before any data is loaded: a refused --out fails in a second
   const rngs = rngStreams(resolved.seed);
-  const loaded = await loadData(resolved, hooks.onLoad);
-  const data = prepareTrainingData(resolved, loaded, rngs.split);
+  const loaded = await loadData(resolved, hooks.onLoad, hooks.onWarning);
+  const data = prepareTrainingData(resolved, loaded, rngs.split, hooks.onWarning);
   const opts = applyRecipe(resolved, { userFile: loaded.format !== 'moons', trainRows: data.train.n, validationRows: data.validation?.n ?? 0 });
   validateAgainstData(opts, data);
   // TensorFlow.js loads only now: a run refused above (bad options, data or --out) answers in a
@@ -74,18 +74,18 @@ export interface DryRunSummary {
  * Load and validate the data and options exactly as `trainModel` would, and stop before building
  * a model: nothing is trained and nothing is written.
  * @param options - the options a run would use (`dryRun` may be set or not).
- * @param hooks - `onLoad`, called as a data file is read (default: nothing reported).
+ * @param hooks - `onLoad`, called as a data file is read, and `onWarning` (default: nothing reported).
  * @returns the data summary and what a run would do.
  * @throws SngpError as {@link trainModel} does for invalid options, a refused `out`, unreadable or
  *   single-class data, an empty split or a too-large `batchSize`.
  */
-export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad'> = {}): Promise<DryRunSummary> {
+export async function dryRun(options: TrainOptions, hooks: Pick<TrainHooks, 'onLoad' | 'onWarning'> = {}): Promise<DryRunSummary> {
   const resolved = resolveOptions(options);
   checkCheckpointOutput(resolved, options.force);
-  const loaded = await loadData(resolved, hooks.onLoad);
+  const loaded = await loadData(resolved, hooks.onLoad, hooks.onWarning);
   const rows = splitRows(resolved, loaded);
   const opts = applyRecipe(resolved, { userFile: loaded.format !== 'moons', trainRows: rows.train, validationRows: rows.validation });
-  const data = summarizeData(opts, loaded);
+  const data = summarizeData(opts, loaded, rngStreams(opts.seed).split);
   return {
     dryRun: true,
     method: opts.method,

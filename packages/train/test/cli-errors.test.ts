@@ -28,7 +28,12 @@ const cases: { name: string; args: string[]; pattern: RegExp }[] = [
   { name: 'unknown method', args: ['--method', 'bayes'], pattern: /unknown method "bayes".*sngp/ },
   { name: 'missing file', args: ['--data', join(dir, 'nope.csv')], pattern: /nope\.csv: file does not exist/ },
   { name: 'ragged CSV row', args: ['--data', csv('ragged.csv', 'a,b,label\n1,2,x\n3,y\n4,5,y\n')], pattern: /ragged\.csv: row 3 has 2 fields, expected 3/ },
-  { name: 'non-numeric feature cell', args: ['--data', csv('nan.csv', 'a,b,label\n1,2,x\n3,abc,y\n')], pattern: /nan\.csv: row 3, column "b".*"abc"/ },
+  // Issue #20: a text cell no longer fails (the column becomes categorical); an identifier-like text column does.
+  {
+    name: 'identifier-like text column',
+    args: ['--data', csv('ids.csv', 'a,b,label\n' + Array.from({ length: 30 }, (_, i) => `${i},id${i},${'xy'[i % 2]}`).join('\n') + '\n')],
+    pattern: /ids\.csv: text column "b" has 30 distinct values in 30 rows .*--ignore b/,
+  },
   { name: 'empty file', args: ['--data', csv('empty.csv', '')], pattern: /empty\.csv: file is empty/ },
   { name: 'missing label column', args: ['--data', good, '--label-column', 'species'], pattern: /good\.csv: label column "species" not found/ },
   { name: 'a single class', args: ['--data', csv('one.csv', 'a,b,label\n1,2,x\n3,4,x\n5,6,x\n')], pattern: /one\.csv: .*single class "x"/ },

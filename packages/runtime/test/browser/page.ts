@@ -6,11 +6,18 @@ export interface BrowserResult {
   method: string;
   probs: number[];
   variance: number[] | null;
+  /** Issue #20: `Prediction.unseenCategories` (row objects only), else null. */
+  unseen: unknown[] | null;
   warnings: string[];
   crossOriginIsolated: boolean;
 }
 
-async function run(modelUrl: string, device: Device, features: number[][], options: PredictOptions = {}): Promise<BrowserResult> {
+async function run(
+  modelUrl: string,
+  device: Device,
+  features: number[][] | Record<string, number | string | null>[],
+  options: PredictOptions = {},
+): Promise<BrowserResult> {
   await configureWasm({ wasmPaths: '/ort/' });
   const warnings: string[] = [];
   const model = await loadModel(modelUrl, { device, strict: true, onWarning: (m) => warnings.push(m) });
@@ -21,6 +28,7 @@ async function run(modelUrl: string, device: Device, features: number[][], optio
       method: model.info.method,
       probs: Array.from(p.probs),
       variance: p.variance ? Array.from(p.variance) : null,
+      unseen: p.unseenCategories ?? null,
       warnings,
       crossOriginIsolated: globalThis.crossOriginIsolated,
     };

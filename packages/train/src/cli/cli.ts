@@ -2,7 +2,7 @@
 /** `sngp-train`: train SNGP or a baseline and write a checkpoint directory. */
 import { Command } from 'commander';
 import pkg from '../../package.json';
-import { SngpError } from '@sngp/core';
+import { SngpError, describePreprocessing } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import type { MemberRange } from '../models/ensemble.js';
 import { formatAutoKernelScale } from '../kernel/kernel-format.js';
@@ -54,6 +54,8 @@ interface RawFlags {
   calibrate?: boolean;
   earlyStopping?: boolean;
   patience?: string;
+  features?: string;
+  ignore?: string;
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -91,7 +93,14 @@ function toOptions(f: RawFlags): TrainOptions {
     calibrate: f.calibrate,
     earlyStopping: f.earlyStopping,
     patience: n('--patience', f.patience),
+    features: parseColumnList(f.features),
+    ignore: parseColumnList(f.ignore),
   };
+}
+
+/** `--features a,b` / `--ignore id,year`: comma-separated names (trimmed), or undefined when absent. */
+function parseColumnList(raw: string | undefined): string[] | undefined {
+  return raw === undefined ? undefined : raw.split(',').map((c) => c.trim());
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -100,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
     .description('Train SNGP or a baseline (deterministic ResNet, MC dropout, deep ensemble) and write a checkpoint.')
     .version(pkg.version)
     .option('--method <method>', 'sngp | deterministic | mc-dropout | ensemble', 'sngp')
-    .option('--data <source>', '"moons", IDX images (.idx, -ubyte, optionally .gz; with --labels) or a CSV file (header row, numeric features, a label column)', 'moons')
+    .option('--data <source>', '"moons", IDX images (.idx, -ubyte, optionally .gz; with --labels) or a CSV file (header row, a label column; numeric and text features, missing cells allowed)', 'moons')
     .option('--labels <file>', 'IDX only: the labels file of the --data images')
     .option('--label-column <name>', 'CSV label column (default: the last column)')
     .option('--validation-split <f>', 'CSV/IDX only: fraction held out for validation (default 0.2)')
@@ -125,6 +134,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--gp-kernel-scale <s>', 'SNGP: kernel scale s > 0 (GP input times 1/sqrt(s)), or "auto": chosen from the training data (default auto)')
     .option('--calibrate', 'fit the temperature (SNGP: and the mean-field factor) on held-out rows after training (the default; recorded in the model card, the runtime uses it)')
     .option('--no-calibrate', 'do not calibrate')
+    .option('--features <a,b,c>', 'CSV only: use only these columns as features, in this order')
+    .option('--ignore <a,b>', 'CSV only: leave these columns out (e.g. an id or a year)')
     .option('--dry-run', 'load and validate the data and options, print a data summary, train nothing (--out optional)')
     .option('--json', 'print one JSON summary on stdout')
     .option('--quiet', 'no progress output')
@@ -140,13 +151,16 @@ async function main(argv: string[]): Promise<void> {
   const options = toOptions(flags);
   const loading = flags.quiet ? null : createLoadProgress(flags.data);
   if (options.dryRun) {
-    const s = await dryRun(options, { onLoad: (done, total) => loading?.update(done, total) }).finally(() => loading?.stop());
+    const s = await dryRun(options, {
+      onLoad: (done, total) => loading?.update(done, total),
+      onWarning: (line) => process.stderr.write(line + '\n'), // E.g. an all-missing column
+    }).finally(() => loading?.stop());
     process.stdout.write(flags.json ? JSON.stringify(s) + '\n' : formatDryRun(s) + '\n');
     return;
   }
   if (!flags.out) throw new SngpError("required option '--out <dir>' not specified (or use --dry-run to only check the data)");
   let progress: Progress | null = null;
-  const { summary } = await trainModel(options, {
+  const { summary, checkpoint } = await trainModel(options, {
     onLoad: (done, total) => loading?.update(done, total),
     onStart: (info) => {
       loading?.stop();
@@ -187,6 +201,8 @@ async function main(argv: string[]): Promise<void> {
         `calibrated on ${c.rows} ${c.data} rows: ${lambda}T ${c.temperature.toPrecision(3)}; NLL ${c.nllBefore.toFixed(4)} -> ${c.nllAfter.toFixed(4)}, ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)}${bound}\n`,
       );
     }
+    // What the preprocessing did
+    if (checkpoint.config.preprocessing) process.stderr.write(describePreprocessing(checkpoint.config.preprocessing) + '\n');
     process.stderr.write(`wrote ${summary.out} (${summary.msPerStep.toFixed(1)} ms/step, ${summary.seconds.toFixed(1)} s): ${m}\n`);
   }
 }

@@ -113,6 +113,8 @@ export function buildCheckpoint(
     backend,
     createdAt: new Date().toISOString(),
     ...(extras.calibration ? { calibration: extras.calibration } : {}),
+    // Recorded only when the data needed it (plain numeric CSVs are unchanged)
+    ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}),
   });
   validateCheckpointTensors(config, tensors);
   return { config, tensors };

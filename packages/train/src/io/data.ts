@@ -7,6 +7,12 @@
  */
 import {
   type Dataset,
+  type Preprocessing,
+  type TableLayout,
+  describePreprocessing,
+  encodeTable,
+  encodedFeatureNames,
+  fitPreprocessing,
   MOONS_DEFAULTS,
   type Rng,
   SngpError,
@@ -21,7 +27,7 @@ import {
   trainValidationSplit,
   twoMoons,
 } from '@sngp/core';
-import { loadIdxDataset, readCsvFile } from '@sngp/core/node';
+import { loadIdxDataset, readCsvTable } from '@sngp/core/node';
 import type { ResolvedOptions } from '../options.js';
 
 /** The data a run trains and evaluates on. */
@@ -36,8 +42,13 @@ export interface TrainingData {
   standardization: Standardization | null;
   /** Class names, indexed by the class indices of the data sets' `y`. */
   classes: string[];
-  /** Name of each input feature, in column order. */
+  /** Name of each input feature, in column order (the encoded names when there is a preprocessing). */
   featureNames: string[];
+  /**
+   * CSV with text columns, missing cells or a column selection: how raw columns became the
+   * features (fitted on the training split); absent or null for plain numeric data.
+   */
+  preprocessing?: Preprocessing | null;
 }
 
 /** Where the data comes from: the built-in two moons, a CSV file, or IDX images + labels. */
@@ -53,6 +64,11 @@ export interface LoadedData {
   test: Dataset | null;
   /** Wall time of loading, seconds. */
   seconds: number;
+  /**
+   * CSV with text columns, missing cells or a column selection: how its columns were read (the
+   * dataset then holds raw values and codes, encoded by {@link prepareTrainingData}); else null.
+   */
+  layout?: TableLayout | null;
 }
 
 /** What `--dry-run` reports about the data. */
@@ -84,6 +100,8 @@ export interface DataSummary {
   bytes: number;
   /** Wall time of loading and validating, seconds. */
   loadSeconds: number;
+  /** CSV with text, missing cells or a column selection: the preprocessing a run would fit; else null. */
+  preprocessing: Preprocessing | null;
 }
 
 /** The seed of the two-moons data (independent of the training seed). */
@@ -105,6 +123,8 @@ export function dataFormat(data: string): DataFormat {
  * @param opts - resolved options; uses `data`, `labels` (IDX) and `labelColumn` (CSV).
  * @param onProgress - called as a file is read with the bytes read and the file's size (for IDX,
  *   the images file, compressed bytes); never called for moons. Default: nothing is reported.
+ * @param onWarning - receives one-line warnings (a CSV column left out because it is all
+ *   missing). Default: none.
  * @returns every labelled row (moons: the training draw, plus the test draw), not yet split or
  *   standardised, with the wall time of loading.
  * @throws SngpError if IDX images come without `--labels`, the data has a single class, or the
@@ -113,6 +133,7 @@ export function dataFormat(data: string): DataFormat {
 export async function loadData(
   opts: ResolvedOptions,
   onProgress?: (bytesRead: number, bytesTotal: number) => void,
+  onWarning?: (line: string) => void,
 ): Promise<LoadedData> {
   const started = performance.now();
   const format = dataFormat(opts.data);
@@ -122,6 +143,7 @@ export async function loadData(
     return { format, dataset: train, test, seconds: seconds() };
   }
   let ds: Dataset;
+  let layout: TableLayout | null = null;
   if (format === 'idx') {
     if (!opts.labels)
       throw new SngpError(`${opts.data}: IDX images need their labels: add --labels <file> (e.g. train-labels-idx1-ubyte.gz)`);
@@ -129,14 +151,23 @@ export async function loadData(
     if (ds.classes.length < 2)
       throw new SngpError(`${opts.labels}: every label is ${ds.classes[0]} (a single class); need at least 2`);
   } else {
-    ds = await readCsvFile(opts.data, { ...(opts.labelColumn ? { labelColumn: opts.labelColumn } : {}), onProgress });
+    // Text columns, missing cells and --features / --ignore (layout null: plain numbers, read as before)
+    const table = await readCsvTable(opts.data, {
+      ...(opts.labelColumn ? { labelColumn: opts.labelColumn } : {}),
+      ...(opts.features ? { features: opts.features } : {}),
+      ...(opts.ignore.length ? { ignore: opts.ignore } : {}),
+      onProgress,
+      onWarning,
+    });
+    ds = table.dataset;
+    layout = table.layout;
     const labelName = opts.labelColumn ?? 'the last column';
     if (ds.classes.length < 2)
       throw new SngpError(
         `${opts.data}: label column ${opts.labelColumn ? `"${labelName}"` : `(${labelName})`} has a single class "${ds.classes[0]}"; need at least 2`,
       );
   }
-  return { format, dataset: ds, test: null, seconds: seconds() };
+  return { format, dataset: ds, test: null, seconds: seconds(), layout };
 }
 
 /**
@@ -172,12 +203,20 @@ export function splitRows(
  * @param opts - resolved options; uses `validationSplit`.
  * @param loaded - the data from {@link loadData}.
  * @param splitRng - shuffles the rows before the split (seeded, so a seed gives the same split).
+ * @param onWarning - receives a warning for a column left out because it has no value in the
+ *   training split (default: none).
  * @returns the training split and, for CSV / IDX with a split, the validation split, both
  *   standardised with the training split's statistics; for moons, the test draw.
  * @throws SngpError if the split would leave either part empty, or a copy of the rows for the split
  *   does not fit in memory.
  */
-export function prepareTrainingData(opts: ResolvedOptions, loaded: LoadedData, splitRng: Rng): TrainingData {
+export function prepareTrainingData(
+  opts: ResolvedOptions,
+  loaded: LoadedData,
+  splitRng: Rng,
+  onWarning?: (line: string) => void,
+): TrainingData {
+  if (loaded.layout) return prepareTable(opts, loaded, loaded.layout, splitRng, onWarning);
   const ds = loaded.dataset;
   const classes = [...ds.classes];
   const featureNames = [...ds.featureNames];
@@ -198,6 +237,48 @@ export function prepareTrainingData(opts: ResolvedOptions, loaded: LoadedData, s
     standardization: s,
     classes,
     featureNames,
+  };
+}
+
+/**
+ * The split's row indices, drawn exactly as `trainValidationSplit` draws them (same permutation),
+ * so a table gets the split a plain CSV of the same rows would.
+ */
+function splitIndices(n: number, fraction: number, rng: Rng): { train: Int32Array; validation: Int32Array | null } {
+  if (fraction === 0) return { train: Int32Array.from({ length: n }, (_, i) => i), validation: null };
+  const nVal = splitSizes(n, fraction).validation;
+  const perm = rng.permutation(n);
+  return { validation: perm.subarray(0, nVal), train: perm.subarray(nVal) };
+}
+
+/**
+ * A table with a layout: split the rows, fit the preprocessing on the training split (medians,
+ * missing indicators, vocabularies), encode both splits (straight from the raw rows, no copy of
+ * them), then standardise the encoded features with the training split's statistics.
+ */
+function prepareTable(
+  opts: ResolvedOptions,
+  loaded: LoadedData,
+  layout: TableLayout,
+  splitRng: Rng,
+  onWarning?: (line: string) => void,
+): TrainingData {
+  splitRows(opts, loaded);
+  const raw = loaded.dataset;
+  const idx = splitIndices(raw.n, opts.validationSplit, splitRng);
+  const preprocessing = fitPreprocessing(raw, layout, idx.train, onWarning);
+  const train = encodeTable(raw, layout, preprocessing, idx.train).dataset;
+  const validation = idx.validation ? encodeTable(raw, layout, preprocessing, idx.validation).dataset : null;
+  const s = fitStandardization(train);
+  const standardize = (d: Dataset): Dataset => ({ ...d, x: applyStandardization(d.x, d.d, s, d.x) });
+  return {
+    train: standardize(train),
+    validation: validation && standardize(validation),
+    test: null,
+    standardization: s,
+    classes: [...raw.classes],
+    featureNames: [...train.featureNames],
+    preprocessing,
   };
 }
 
@@ -235,27 +316,38 @@ export function validateAgainstData(opts: ResolvedOptions, data: TrainingData): 
  * run (split sizes, batch size) but without copying or standardising anything.
  * @param opts - resolved options (data, labels, validation split, batch size).
  * @param loaded - the data from {@link loadData}; must be labelled.
+ * @param splitRng - the run's split stream: with a table layout, the preprocessing is fitted on
+ *   the training split it draws (as a run would); default: no preprocessing is fitted.
  * @returns what `--dry-run` reports.
  * @throws SngpError if the split would leave either part empty, or `batchSize` exceeds the
  *   training rows.
  */
-export function summarizeData(opts: ResolvedOptions, loaded: LoadedData): DataSummary {
+export function summarizeData(opts: ResolvedOptions, loaded: LoadedData, splitRng?: Rng): DataSummary {
   const ds = loaded.dataset;
   const { train, validation } = splitRows(opts, loaded);
   checkBatchSize(opts, train, validation);
   const counts = classCounts(ds.y!, ds.classes.length);
+  // The preprocessing a run would fit (same split: the seed's split stream)
+  let preprocessing: Preprocessing | null = null;
+  let features = ds.d;
+  if (loaded.layout && splitRng) {
+    const idx = splitIndices(ds.n, opts.validationSplit, splitRng);
+    preprocessing = fitPreprocessing(ds, loaded.layout, idx.train);
+    features = encodedFeatureNames(preprocessing).length;
+  }
   return {
     data: opts.data,
     labels: opts.labels,
     format: loaded.format,
     rows: ds.n,
-    features: ds.d,
+    features,
     classes: ds.classes.map((name, i) => ({ name, count: counts[i] })),
     trainRows: train,
     validationRows: validation,
     testRows: loaded.test?.n ?? 0,
     bytes: datasetBytes(ds.n, ds.d),
     loadSeconds: loaded.seconds,
+    preprocessing,
   };
 }
 
@@ -280,6 +372,7 @@ export function formatDataSummary(s: DataSummary): string {
     `rows      ${int(s.rows)} x ${int(s.features)} features, ${s.classes.length} classes`,
     `classes   ${shown.join(', ')}`,
     `split     ${split}`,
-    `memory    ${formatBytes(s.bytes)} (float32 features ${formatBytes(s.rows * s.features * 4)} + int32 labels ${formatBytes(s.rows * 4)})`,
+    `memory    ${formatBytes(s.bytes)} (float32 features ${formatBytes(s.bytes - s.rows * 4)} + int32 labels ${formatBytes(s.rows * 4)})`,
+    ...(s.preprocessing ? [describePreprocessing(s.preprocessing)] : []),
   ].join('\n');
 }
