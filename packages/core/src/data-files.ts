@@ -192,26 +192,7 @@ export async function readCsvFile(path: string, opts: Omit<CsvOptions, 'source'>
     expectedRows: estimateCsvRows(lineBreaks, endsWithLineBreak),
     maxBytes: opts.maxBytes ?? availableMemory(),
   });
-  const parser = new Parser({
-    ...CSV_PARSE_OPTIONS,
-    on_record: (record: string[], info: { lines: number }) => {
-      builder.record(record, info.lines);
-      return null; // consumed here: nothing is queued in the stream
-    },
-  });
-  try {
-    await pipeline(
-      createReadStream(path, { highWaterMark: CHUNK_BYTES }),
-      progressReporter(size, opts.onProgress ?? (() => {})),
-      utf8Validator(path),
-      parser,
-      async function drain(source: AsyncIterable<unknown>) {
-        for await (const _ of source); // records are consumed by on_record; this only ends the pipeline
-      },
-    );
-  } catch (e) {
-    throw toSngpError(e, path);
-  }
+  await csvFileFeed(path, opts.onProgress)((record, line) => builder.record(record, line));
   return builder.finish();
 }
 

@@ -335,7 +335,7 @@ export class OnnxSngpModel implements SngpModel {
             throw new SngpError(`${this.source}: model output "${name}" has ${got.length} values for ${samples} x ${n} rows, expected ${samples * n * k}`);
           first = scanSampleLogits(got, n, k, start, invalid, first);
           // Scores from the calibrated distribution: each sample's logits / T (the graph's `probs` has T baked in).
-          sampleLogProbs!.set(meanLogSoftmax(temperature === 1 ? got : got.map((v) => v / temperature), samples, k), start * k);
+          sampleLogProbs!.set(meanLogSoftmax(temperature === 1 ? got : Float64Array.from(got, (v) => v / temperature), samples, k), start * k);
           continue;
         }
         if (got.length !== n * perRow[name])
@@ -352,7 +352,8 @@ export class OnnxSngpModel implements SngpModel {
     let computeScores: () => UncertaintyScores;
     if (card.method === 'deterministic') {
       const logits = outputs[N.logits];
-      const scaled = temperature === 1 ? logits : logits.map((v) => v / temperature);
+      // Float64: the scores stay tie-free and exact to the scaled logits.
+      const scaled = temperature === 1 ? logits : Float64Array.from(logits, (v) => v / temperature);
       probs = softmaxRows(scaled, k);
       computeScores = () => uncertaintyScores(logSoftmaxRows(scaled, k), k);
     } else if (card.method === 'sngp') {

@@ -41,7 +41,7 @@ export async function rawOutputs(
 }
 
 /** Mean over the first axis of softmax(logits [S, N, K]), in float64. */
-export function meanSoftmaxF64(logits: Float32Array, s: number, k: number): Float64Array {
+export function meanSoftmaxF64(logits: Float32Array | Float64Array, s: number, k: number): Float64Array {
   const n = logits.length / (s * k);
   const out = new Float64Array(n * k);
   for (let t = 0; t < s; t++)

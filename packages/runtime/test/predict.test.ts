@@ -1,4 +1,4 @@
-import { dropoutNoise, meanFieldProbs, softmaxRows, uncertaintyScore } from '@sngp/core';
+import { type Method, dropoutNoise, meanFieldProbs, softmaxRows, uncertaintyScore } from '@sngp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type SngpModel } from '../src/node.js';
 import { METHODS, maxAbsDiff, meanSoftmaxF64, modelPath, rawOutputs, sampleFeatures } from './fixtures.js';
@@ -13,12 +13,27 @@ afterAll(async () => {
   for (const m of models.values()) await m.dispose();
 });
 
+/** The card's calibrated temperature T (1 when absent) and the logits divided by it, as the runtime applies it. */
+const temperatureOf = (m: Method): number => models.get(m)!.info.card.temperature ?? 1;
+const tempered = (logits: Float32Array, t: number): Float64Array => Float64Array.from(logits, (v) => v / t);
+
 describe("outputs are the graph's, post-processed (a bare onnxruntime session as the reference)", () => {
+  it('every method carries a calibrated temperature (fitted on the two-moons validation draw)', () => {
+    for (const m of METHODS) {
+      const t = temperatureOf(m);
+      expect(Number.isFinite(t) && t > 0, m).toBe(true);
+      expect(models.get(m)!.info.card.calibration?.data, m).toBe('moons-validation');
+    }
+    // The baselines are over-confident far from the data: calibration moves their T away from 1.
+    expect(temperatureOf('deterministic')).not.toBe(1);
+  });
+
+
   it('deterministic: logits and softmax', async () => {
     const p = await models.get('deterministic')!.predict(rows);
     const raw = await rawOutputs('deterministic', flat, n);
     expect(maxAbsDiff(p.logits!, raw.logits.data)).toBe(0);
-    expect(maxAbsDiff(p.probs, meanSoftmaxF64(raw.logits.data, 1, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(p.probs, meanSoftmaxF64(tempered(raw.logits.data, temperatureOf('deterministic')), 1, 2))).toBeLessThan(1e-6);
     expect(p.variance).toBeUndefined();
   });
 
@@ -45,7 +60,7 @@ describe("outputs are the graph's, post-processed (a bare onnxruntime session as
     const noise = dropoutNoise(card.numSamples!, card.dropoutNoiseShape!, 7);
     const raw = await rawOutputs('mc-dropout', flat, n, noise);
     expect(raw.logits.dims).toEqual([card.numSamples, n, 2]);
-    expect(maxAbsDiff(p.probs, meanSoftmaxF64(raw.logits.data, card.numSamples!, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(p.probs, meanSoftmaxF64(tempered(raw.logits.data, temperatureOf('mc-dropout')), card.numSamples!, 2))).toBeLessThan(1e-6);
     expect(p.logits).toBeUndefined();
   });
 
@@ -55,7 +70,11 @@ describe("outputs are the graph's, post-processed (a bare onnxruntime session as
     const raw = await rawOutputs('ensemble', flat, n);
     const members = model.info.card.numSamples!;
     expect(raw.logits.dims).toEqual([members, n, 2]);
-    expect(maxAbsDiff(p.probs, meanSoftmaxF64(raw.logits.data, members, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(p.probs, meanSoftmaxF64(tempered(raw.logits.data, temperatureOf('ensemble')), members, 2))).toBeLessThan(1e-6);
+    // Another temperature per call comes from the per-sample logits, not the graph's probs.
+    const hot = await model.predict(rows, { temperature: 2 });
+    expect(maxAbsDiff(hot.probs, meanSoftmaxF64(tempered(raw.logits.data, 2), members, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(hot.probs, p.probs)).toBeGreaterThan(1e-3);
   });
 
   it('assembles predicted, confidence and uncertainty from probs for every method', async () => {
@@ -94,8 +113,9 @@ describe('tie-free uncertainty scores (float64, log-space)', () => {
     const sngp = await models.get('sngp')!.predict(rows);
     const lambda = models.get('sngp')!.info.card.meanFieldFactor!;
     const t = models.get('sngp')!.info.card.temperature ?? 1;
+    const td = temperatureOf('deterministic');
     for (let i = 0; i < n; i++) {
-      const d = fromGap(det.logits![2 * i] - det.logits![2 * i + 1]);
+      const d = fromGap((det.logits![2 * i] - det.logits![2 * i + 1]) / td);
       close(det.scores.logNonMax[i], d.logNonMax);
       relClose(det.scores.entropy[i], d.entropy);
       const scale = t * Math.sqrt(1 + lambda * Math.max(0, sngp.variance![i]));
@@ -114,7 +134,7 @@ describe('tie-free uncertainty scores (float64, log-space)', () => {
       const p = await model.predict(rows, { seed: 4 });
       const noise = method === 'mc-dropout' ? dropoutNoise(card.numSamples!, card.dropoutNoiseShape!, 4) : undefined;
       const raw = await rawOutputs(method, flat, n, noise);
-      const mean = meanSoftmaxF64(raw.logits.data, card.numSamples!, 2);
+      const mean = meanSoftmaxF64(tempered(raw.logits.data, temperatureOf(method)), card.numSamples!, 2);
       for (let i = 0; i < n; i++) {
         const r = reference(mean, i);
         close(p.scores.logNonMax[i], r.logNonMax);
@@ -204,7 +224,7 @@ describe('MC dropout noise', () => {
     const p = await model.predict(rows, { samples: 3, seed: 5 });
     const raw = await rawOutputs('mc-dropout', flat, n, dropoutNoise(3, card.dropoutNoiseShape!, 5));
     expect(raw.logits.dims[0]).toBe(3);
-    expect(maxAbsDiff(p.probs, meanSoftmaxF64(raw.logits.data, 3, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(p.probs, meanSoftmaxF64(tempered(raw.logits.data, temperatureOf('mc-dropout')), 3, 2))).toBeLessThan(1e-6);
   });
 });
 

@@ -226,18 +226,22 @@ export function prepareTrainingData(
   let train = ds;
   let validation: Dataset | null = null;
   if (opts.validationSplit > 0) ({ train, validation } = trainValidationSplit(ds, opts.validationSplit, splitRng));
+  return standardized(train, validation, { classes, featureNames });
+}
+
+/**
+ * The splits standardised with the training split's statistics, in place: without a split the
+ * arrays are the loader's own, with one (or after encoding) they are fresh copies, so nobody else
+ * sees them change, and a large table is not copied a second time.
+ */
+function standardized(
+  train: Dataset,
+  validation: Dataset | null,
+  rest: Pick<TrainingData, 'classes' | 'featureNames' | 'preprocessing'>,
+): TrainingData {
   const s = fitStandardization(train);
-  // In place: without a split the arrays are the loader's own, with one they are fresh copies, so
-  // nobody else sees them change, and a large table is not copied a second time.
   const standardize = (d: Dataset): Dataset => ({ ...d, x: applyStandardization(d.x, d.d, s, d.x) });
-  return {
-    train: standardize(train),
-    validation: validation && standardize(validation),
-    test: null,
-    standardization: s,
-    classes,
-    featureNames,
-  };
+  return { train: standardize(train), validation: validation && standardize(validation), test: null, standardization: s, ...rest };
 }
 
 /**
@@ -269,17 +273,7 @@ function prepareTable(
   const preprocessing = fitPreprocessing(raw, layout, idx.train, onWarning);
   const train = encodeTable(raw, layout, preprocessing, idx.train).dataset;
   const validation = idx.validation ? encodeTable(raw, layout, preprocessing, idx.validation).dataset : null;
-  const s = fitStandardization(train);
-  const standardize = (d: Dataset): Dataset => ({ ...d, x: applyStandardization(d.x, d.d, s, d.x) });
-  return {
-    train: standardize(train),
-    validation: validation && standardize(validation),
-    test: null,
-    standardization: s,
-    classes: [...raw.classes],
-    featureNames: [...train.featureNames],
-    preprocessing,
-  };
+  return standardized(train, validation, { classes: [...raw.classes], featureNames: [...train.featureNames], preprocessing });
 }
 
 /**
