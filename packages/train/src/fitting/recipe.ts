@@ -58,9 +58,13 @@ export interface RecipeChoice {
 
 /** Which settings the user gave as flags (they win over the rule). */
 export interface GivenSettings {
+  /** `--epochs`: the epoch budget. */
   epochs?: number;
+  /** `--batch-size`. */
   batchSize?: number;
+  /** `--learning-rate`. */
   learningRate?: number;
+  /** `--patience`: early stopping's patience in epochs. */
   patience?: number;
   /** false: early stopping turned off (`--no-early-stopping`). */
   earlyStopping?: boolean;
