@@ -276,6 +276,9 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
   const positive: Check = (v) => v > 0;
   const posInt: Check = (v) => isInt(v) && v > 0;
   const columns = resolveColumnSelection(o, isMoons || isIdx);
+  const epochs = num('epochs', o.epochs, D.epochs, posInt, 'a positive integer');
+  const batchSize = num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer');
+  const learningRate = num('learningRate', o.learningRate, D.learningRate, positive, 'a positive number');
   return {
     ...columns,
     method,
@@ -284,13 +287,14 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
     labelColumn: o.labelColumn ?? null,
     dryRun: o.dryRun === true,
     validationSplit: num('validationSplit', o.validationSplit, D.validationSplit, (v) => v >= 0 && v < 1, 'a fraction in [0, 1)'),
-    epochs: num('epochs', o.epochs, D.epochs, posInt, 'a positive integer'),
-    batchSize: num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer'),
-    learningRate: num('learningRate', o.learningRate, D.learningRate, positive, 'a positive number'),
+    epochs,
+    batchSize,
+    learningRate,
     given: {
-      ...(o.epochs !== undefined ? { epochs: num('epochs', o.epochs, D.epochs, posInt, 'a positive integer') } : {}),
-      ...(o.batchSize !== undefined ? { batchSize: num('batchSize', o.batchSize, D.batchSize, posInt, 'a positive integer') } : {}),
-      ...(o.learningRate !== undefined ? { learningRate: num('learningRate', o.learningRate, D.learningRate, positive, 'a positive number') } : {}),
+      // Checked above (epochs, batch size, learning rate) when given.
+      ...(o.epochs !== undefined ? { epochs } : {}),
+      ...(o.batchSize !== undefined ? { batchSize } : {}),
+      ...(o.learningRate !== undefined ? { learningRate } : {}),
       ...(o.patience !== undefined ? { patience: num('patience', o.patience, 1, posInt, 'a positive integer') } : {}),
       ...(o.earlyStopping === false ? { earlyStopping: false } : {}),
     },

@@ -125,7 +125,8 @@ export function trainLoop(
   let laterMs = 0;
   let epochsRun = 0;
   const early = opts.earlyStopping;
-  let best: { epoch: number; nll: number; snapshot: Snapshot } | null = null;
+  // Typed by the cast, not narrowed to null: it is assigned inside the loop below.
+  let best = null as { epoch: number; nll: number; snapshot: Snapshot } | null;
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
@@ -182,11 +183,10 @@ export function trainLoop(
     if (best && best.epoch < epochsRun) best.snapshot.restore();
   } finally {
     optimizer.dispose();
-    (best as { snapshot: Snapshot } | null)?.snapshot.dispose();
+    best?.snapshot.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   const msPerStep = epochsRun > 1 ? laterMs / ((epochsRun - 1) * stepsPerEpoch) : (seconds * 1000) / stepsPerEpoch;
-  const b = best as { epoch: number; nll: number } | null;
-  const earlyStopping = early && b ? { patience: early.patience, bestEpoch: b.epoch, bestNll: b.nll, epochsRun } : null;
+  const earlyStopping = early && best ? { patience: early.patience, bestEpoch: best.epoch, bestNll: best.nll, epochsRun } : null;
   return { last: last!, earlyStopping, steps: epochsRun * stepsPerEpoch, seconds, msPerStep };
 }

@@ -20,7 +20,7 @@
  * transposed kernels built in JS (no backend transpose).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NamedTensor, type Rng, tensor } from '@sngp/core';
+import { type NamedTensor, type Rng, meanSoftmax, tensor } from '@sngp/core';
 import { glorotUniform } from '../layers/initializers.js';
 import { type Batch, EVAL_CHUNK } from './model.js';
 
@@ -258,23 +258,7 @@ export class StackedResidualNets {
 
   /** Each member's softmax probabilities averaged, dropout off, for row-major features [n, D]. */
   predictProbs(x: Float32Array, n: number): Float32Array {
-    const { members: e, inputDim: d, numClasses: k } = this.config;
-    const out = new Float32Array(n * k);
-    const { members } = this.memberWeights();
-    try {
-      for (let start = 0; start < n; start += EVAL_CHUNK) {
-        const rows = Math.min(EVAL_CHUNK, n - start);
-        const values = tf.tidy(() => {
-          const xc = tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]);
-          const probs = members.map((w, m) => tf.softmax(this.memberForward(m, w, xc, null)));
-          return tf.div(tf.addN(probs), e).dataSync();
-        });
-        out.set(values as Float32Array, start * k);
-      }
-    } finally {
-      for (const w of members) tf.dispose([...w.kernels, ...w.biases, w.outputKernel, w.outputBias]);
-    }
-    return out;
+    return meanSoftmax(this.memberLogits(x, n), this.config.members, this.config.numClasses);
   }
 
   /** Each member's logits, dropout off, for row-major features [n, D]: [members, n, K]. */
