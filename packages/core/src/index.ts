@@ -104,7 +104,7 @@ export {
 } from './uncertainty.js';
 export { type GridSurfaces, gridSurfaces, maxPlotUncertainty } from './surfaces.js';
 export { METHOD_LABELS, METHOD_CAPTIONS } from './method-text.js';
-export { accuracy, nll, brier, ece, auroc, aupr, rocCurve, calibrationBins, type CalibrationBin, argmaxRow } from './metrics.js';
+export { accuracy, nll, brier, ece, auroc, aupr, rocCurve, calibrationBins, calibratedEceFloor, type CalibrationBin, argmaxRow } from './metrics.js';
 export { matmulTransposed } from './matmul.js';
 export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';
 export {

@@ -128,6 +128,22 @@ export function encodedFeatureNames(p: Pick<Preprocessing, 'columns'>): string[]
 }
 
 /**
+ * Which encoded features are 0/1 indicators (one-hot categories and missing indicators), in graph
+ * input order: training leaves these unstandardised, see packages/train's `prepareTrainingData`.
+ * @param p - the preprocessing.
+ * @returns one flag per encoded feature (same order as {@link encodedFeatureNames}).
+ */
+export function indicatorFeatures(p: Pick<Preprocessing, 'columns'>): boolean[] {
+  const flags: boolean[] = [];
+  for (const c of p.columns) {
+    if (c.kind === 'numeric') flags.push(false);
+    else for (let i = 0; i < c.vocabulary.length; i++) flags.push(true);
+    if (c.missingIndicator) flags.push(true);
+  }
+  return flags;
+}
+
+/**
  * Validate a preprocessing description (from JSON); `source` names it in errors.
  * @param json - the parsed value.
  * @param source - names the file or key in messages (default "preprocessing").

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  calibratedEceFloor,
   accuracy,
   aupr,
   auroc,
@@ -143,5 +144,18 @@ describe('mean-field and softmax', () => {
     expect(p[0]).toBeCloseTo(0.5, 6);
     expect(uncertaintyScore([0.9, 0.1, 0.5, 0.5], 2)[0]).toBeCloseTo(0.1, 6);
     expect(uncertaintyScore([0.9, 0.1, 0.5, 0.5], 2)[1]).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('calibratedEceFloor', () => {
+  it('is 0 for certain predictions and shrinks like the binomial noise of one bin with the test size', () => {
+    expect(calibratedEceFloor(new Float32Array([1, 0, 0, 1, 1, 0]), 2)).toEqual({ median: 0, p90: 0 });
+    // Every row at p = 0.7: one bin, ECE = |accuracy - 0.7|, whose median is ~0.674 binomial sds.
+    const floor = (n: number) => calibratedEceFloor(Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 0.3 : 0.7)), 2, 400).median;
+    for (const n of [86, 8600]) {
+      const expected = 0.6745 * Math.sqrt((0.7 * 0.3) / n);
+      expect(floor(n)).toBeGreaterThan(0.7 * expected);
+      expect(floor(n)).toBeLessThan(1.3 * expected);
+    }
   });
 });

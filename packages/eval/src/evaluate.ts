@@ -11,6 +11,7 @@ import {
   auroc,
   brier,
   calibrationBins,
+  calibratedEceFloor,
   ece,
   nll,
 } from '@sngp/core';
@@ -27,6 +28,7 @@ export function classificationMetrics(probs: Float32Array, labels: Int32Array, k
     nll: nll(probs, labels, k),
     brier: brier(probs, labels, k),
     ece: ece(probs, labels, k, ECE_BINS),
+    eceFloor: calibratedEceFloor(probs, k, 200, ECE_BINS).median,
   };
 }
 

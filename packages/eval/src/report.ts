@@ -132,7 +132,7 @@ export const SCORE_LABELS: Record<UncertaintyScoreName, string> = {
  * OOD AUROC / AUPR are the default score's (log(1 - max p)); see {@link oodScoreTable} for all.
  */
 export function metricsTable(report: Pick<ReportJson, 'models'>): string[][] {
-  const header = ['Model', 'Accuracy', 'NLL', 'Brier', 'ECE', 'ECE uncalibrated', 'OOD AUROC', 'OOD AUPR', 'Latency (ms)', 'Provider'];
+  const header = ['Model', 'Accuracy', 'NLL', 'Brier', 'ECE', 'ECE uncalibrated', 'ECE floor', 'OOD AUROC', 'OOD AUPR', 'Latency (ms)', 'Provider'];
   const rows = report.models.map((m) => [
     m.name,
     f(m.test.accuracy),
@@ -140,6 +140,7 @@ export function metricsTable(report: Pick<ReportJson, 'models'>): string[][] {
     f(m.test.brier),
     f(m.test.ece),
     f(m.test.eceUncalibrated),
+    f(m.test.eceFloor),
     f(m.ood?.auroc),
     f(m.ood?.aupr),
     f(m.latency.medianMs, 1),

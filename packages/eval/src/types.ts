@@ -23,6 +23,12 @@ export interface ClassificationMetrics {
   /** Expected calibration error, 15 equal-width bins. */
   ece: number;
   /**
+   * The median ECE a perfectly calibrated model with these probabilities would show on this many
+   * test rows (labels drawn from its own probabilities; core's `calibratedEceFloor`): ECE's
+   * sampling noise. A measured ECE near it cannot be told from a calibrated model's.
+   */
+  eceFloor: number;
+  /**
    * SNGP with a fitted calibration (model card `sngp.calibration`): the test ECE with the mean-field
    * factor before the fit and no temperature, to show what calibration changed. Absent otherwise.
    */

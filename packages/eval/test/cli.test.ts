@@ -27,7 +27,7 @@ describe('sngp-eval end to end', () => {
     const r = evalCli([...METHODS.map((m) => models[m]), '--data', 'moons', '--out', out, '--device', 'cpu', '--latency-runs', '1']);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/Model\s+Accuracy\s+NLL\s+Brier\s+ECE\s+ECE uncalibrated\s+OOD AUROC/);
+    expect(r.stdout).toMatch(/Model\s+Accuracy\s+NLL\s+Brier\s+ECE\s+ECE uncalibrated\s+ECE floor\s+OOD AUROC/);
     const report = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as ReportJson;
     expect(report.models.map((m) => m.method)).toEqual([...METHODS]);
     for (const m of report.models) {

@@ -22,7 +22,7 @@ describe('report', () => {
     expect(json.format).toBe('sngp-eval-report');
     expect(json.models.map((m) => m.name)).toEqual(['deterministic', 'sngp']);
     for (const m of json.models) {
-      expect(Object.keys(m.test).sort()).toEqual(['accuracy', 'brier', 'ece', 'nll', 'rows']);
+      expect(Object.keys(m.test).sort()).toEqual(['accuracy', 'brier', 'ece', 'eceFloor', 'nll', 'rows']);
       expect(m.ood && Object.keys(m.ood).sort()).toEqual(['aupr', 'auroc', 'byScore', 'rows', 'score']);
       expect(m.ood!.score).toBe('logNonMax');
       expect(m.ood!.auroc).toBe(m.ood!.byScore.logNonMax!.auroc);
@@ -66,13 +66,13 @@ describe('report', () => {
       models: [
         {
           name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null, reliability: [],
-          test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, eceUncalibrated: 0.06, rows: 10 },
+          test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, eceUncalibrated: 0.06, eceFloor: 0.03, rows: 10 },
           ood: null,
           latency: { rows: 10, runs: 1, medianMs: 12.345, minMs: 12 },
         },
       ],
     });
-    expect(rows[1]).toEqual(['sngp', '0.9900', '0.0500', '0.0200', '0.0100', '0.0600', '-', '-', '12.3', 'cpu']);
+    expect(rows[1]).toEqual(['sngp', '0.9900', '0.0500', '0.0200', '0.0100', '0.0600', '0.0300', '-', '-', '12.3', 'cpu']);
     expect(oodScoreTable({ models: [] })).toBeNull();
     const text = formatTextTable(rows).split('\n');
     expect(new Set(text.map((l) => l.length)).size).toBe(1);

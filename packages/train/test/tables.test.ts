@@ -58,8 +58,13 @@ describe('sngp-train on a table with text and missing cells', () => {
     const age = p.columns[0];
     expect(age).toMatchObject({ name: 'age', kind: 'numeric', missingIndicator: true });
     if (age.kind === 'numeric') expect(age.impute >= 20 && age.impute <= 70).toBe(true);
-    expect(config.standardization!.mean).toHaveLength(8);
-    expect([...config.standardization!.mean, ...config.standardization!.std].every(Number.isFinite)).toBe(true);
+    // Only the numeric column is standardised; the 0/1 one-hot and missing indicators stay 0/1.
+    const { mean, std } = config.standardization!;
+    expect([...mean, ...std].every(Number.isFinite)).toBe(true);
+    expect(mean.slice(1)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(std.slice(1)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(mean[0]).toBeGreaterThan(20);
+    expect(std[0]).toBeGreaterThan(1);
     expect(config.metrics.trainAccuracy).toBeGreaterThan(0);
   });
 
