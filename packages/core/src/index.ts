@@ -30,6 +30,7 @@ export { TOY_DATA_SETS, TOY_DATA_DEFAULTS, type ToyDataName, makeCircles, makeSp
 export { parseCsv, type CsvOptions, type CsvTableOptions, CsvTableBuilder, CSV_PARSE_OPTIONS, estimateCsvRows } from './csv.js';
 export * from './idx.js';
 export * from './preprocessing.js';
+export { type RiskCoverageCurve, riskCoverageCurve, aurc, riskAtCoverage } from './risk-coverage.js';
 export {
   type RecordFeed,
   type TableColumn,
@@ -104,7 +105,7 @@ export {
 } from './uncertainty.js';
 export { type GridSurfaces, gridSurfaces, maxPlotUncertainty } from './surfaces.js';
 export { METHOD_LABELS, METHOD_CAPTIONS } from './method-text.js';
-export { accuracy, nll, brier, ece, auroc, aupr, rocCurve, calibrationBins, calibratedEceFloor, type CalibrationBin, argmaxRow } from './metrics.js';
+export { accuracy, nll, brier, ece, auroc, aupr, rocCurve, calibrationBins, calibratedEceFloor, fprAtTpr, type CalibrationBin, argmaxRow } from './metrics.js';
 export { matmulTransposed } from './matmul.js';
 export { spectralNorm, bakeSpectralNorm, type SpectralNormResult, type BakedKernel } from './spectral-norm.js';
 export {

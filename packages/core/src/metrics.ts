@@ -260,6 +260,25 @@ export function rocCurve(
 }
 
 /**
+ * False-positive rate at a true-positive rate (e.g. FPR at 95 % TPR, OOD rows positive): the share
+ * of negatives flagged when the threshold is set to catch that share of positives. Read off
+ * {@link rocCurve}, linearly inside a tied block (its expectation over the tied rows' order).
+ * @param scores - one score per example; higher means "positive".
+ * @param positive - per example: true or 1 for a positive.
+ * @param tpr - the true-positive rate, in (0, 1] (default 0.95).
+ * @returns the FPR in [0, 1] (lower is better).
+ * @throws RangeError as {@link rocCurve}, or for a TPR outside (0, 1].
+ */
+export function fprAtTpr(scores: ArrayLike<number>, positive: ArrayLike<boolean | number>, tpr = 0.95): number {
+  if (!(tpr > 0 && tpr <= 1)) throw new RangeError(`TPR must be in (0, 1], got ${tpr}`);
+  const c = rocCurve(scores, positive);
+  let i = 1;
+  while (c.tpr[i] < tpr) i++;
+  const t = (tpr - c.tpr[i - 1]) / (c.tpr[i] - c.tpr[i - 1]);
+  return c.fpr[i - 1] + t * (c.fpr[i] - c.fpr[i - 1]);
+}
+
+/**
  * The most probable class of one row (ties: the lowest index).
  * @param probs - probabilities (or logits), row-major [N, K].
  * @param row - the row index.

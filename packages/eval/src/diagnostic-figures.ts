@@ -4,7 +4,7 @@
  * and a reliability diagram (in-domain calibration). Vega-Lite specs, rendered like the surfaces
  * (figures.ts: Vega headless to SVG, resvg to PNG). The binning and thinning here are pure.
  */
-import type { CalibrationBin } from '@sngp/core';
+import type { CalibrationBin, RiskCoverageCurve } from '@sngp/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { FIGURE_CONFIG, VEGA_LITE_SCHEMA } from './figures.js';
 
@@ -153,35 +153,41 @@ export function thinCurve(fpr: ArrayLike<number>, tpr: ArrayLike<number>, step =
   return keep;
 }
 
+/** One line of {@link curvesSpec}. */
+interface Curve {
+  label: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  dashed?: boolean;
+}
+
 /**
- * ROC curves of OOD detection (OOD rows positive), all models in one chart, with the chance diagonal.
- * @param curves - the curves.
- * @returns the Vega-Lite spec.
+ * Several curves in one chart (thinned to what a figure can show), optionally over a dashed
+ * reference line from (0, 0) to (1, 1); `yMax` caps the y axis (default 1).
  */
-export function rocSpec(curves: RocInput[]): TopLevelSpec {
-  const labels = curves.map((c) => `${c.label} (AUROC ${c.auroc.toFixed(4)})`);
-  const values = curves.flatMap((c, k) =>
-    thinCurve(c.fpr, c.tpr).map((i, order) => ({ fpr: c.fpr[i], tpr: c.tpr[i], curve: labels[k], order, dash: c.dashed ? 'secondary' : 'default' })),
-  );
-  const axis = (field: 'fpr' | 'tpr', title: string) => ({ field, type: 'quantitative', title, scale: { domain: [0, 1] } });
+function curvesSpec(title: string, xTitle: string, yTitle: string, curves: Curve[], opts: { diagonal?: boolean; yMax?: number } = {}): TopLevelSpec {
+  const labels = curves.map((c) => c.label);
+  const values = curves.flatMap((c) => thinCurve(c.x, c.y).map((i, order) => ({ x: c.x[i], y: c.y[i], curve: c.label, order, dash: c.dashed ? 'secondary' : 'default' })));
+  const axis = (field: 'x' | 'y', text: string, max = 1) => ({ field, type: 'quantitative', title: text, scale: { domain: [0, max] } });
+  const diagonal = {
+    data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+    mark: { type: 'line', color: '#999', strokeDash: [4, 4], strokeWidth: 1 },
+    encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+  };
   return {
     $schema: VEGA_LITE_SCHEMA,
     config: FIGURE_CONFIG,
     width: 420,
     height: 380,
-    title: { text: 'OOD detection: ROC curves', fontSize: 15 },
+    title: { text: title, fontSize: 15 },
     layer: [
-      {
-        data: { values: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] },
-        mark: { type: 'line', color: '#999', strokeDash: [4, 4], strokeWidth: 1 },
-        encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } },
-      },
+      ...(opts.diagonal ? [diagonal] : []),
       {
         data: { values },
-        mark: { type: 'line', strokeWidth: 2 },
+        mark: { type: 'line', strokeWidth: 2, clip: true },
         encoding: {
-          x: axis('fpr', 'false-positive rate (in-domain rows flagged)'),
-          y: axis('tpr', 'true-positive rate (OOD rows flagged)'),
+          x: axis('x', xTitle),
+          y: axis('y', yTitle, opts.yMax ?? 1),
           color: { field: 'curve', type: 'nominal', scale: { domain: labels, scheme: 'category10' }, legend: { title: null, orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
           strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['default', 'secondary'], range: [[1, 0], [6, 3]] }, legend: null },
           order: { field: 'order', type: 'quantitative' },
@@ -189,6 +195,52 @@ export function rocSpec(curves: RocInput[]): TopLevelSpec {
       },
     ],
   } as unknown as TopLevelSpec;
+}
+
+/**
+ * ROC curves of OOD detection (OOD rows positive), all models in one chart, with the chance diagonal.
+ * @param curves - the curves.
+ * @returns the Vega-Lite spec.
+ */
+export function rocSpec(curves: RocInput[]): TopLevelSpec {
+  return curvesSpec(
+    'OOD detection: ROC curves',
+    'false-positive rate (in-domain rows flagged)',
+    'true-positive rate (OOD rows flagged)',
+    curves.map((c) => ({ label: `${c.label} (AUROC ${c.auroc.toFixed(4)})`, x: c.fpr, y: c.tpr, dashed: c.dashed })),
+    { diagonal: true },
+  );
+}
+
+/** One risk-coverage curve of {@link riskCoverageSpec}. */
+export interface RiskCoverageInput {
+  /** Legend label (with the AURC). */
+  label: string;
+  /** The curve (core's riskCoverageCurve). */
+  curve: RiskCoverageCurve;
+  /** Draw dashed (OOD rows mixed in). */
+  dashed?: boolean;
+}
+
+/**
+ * Risk-coverage curves: the error rate among the answered rows against the share answered (least
+ * uncertain first); lower is better, and a curve that stays low until high coverage means the
+ * score puts the errors last. The y axis ends just above the highest risk drawn.
+ * @param inputs - the curves.
+ * @returns the Vega-Lite spec.
+ */
+export function riskCoverageSpec(inputs: RiskCoverageInput[]): TopLevelSpec {
+  // Skip the first few points (risk over 1-2 rows is 0 or 1 and says nothing) when scaling the axis.
+  let top = 0;
+  for (const { curve } of inputs) for (let i = Math.floor(curve.risk.length / 20); i < curve.risk.length; i++) top = Math.max(top, curve.risk[i]);
+  const yMax = Math.min(1, Math.max(0.02, Math.ceil(top * 1.1 * 50) / 50));
+  return curvesSpec(
+    'Selective prediction: risk-coverage curves',
+    'coverage (share of rows answered, least uncertain first)',
+    'risk (error rate among answered rows)',
+    inputs.map((c) => ({ label: c.label, x: c.curve.coverage, y: c.curve.risk, dashed: c.dashed })),
+    { yMax },
+  );
 }
 
 /** One model's reliability diagram. */

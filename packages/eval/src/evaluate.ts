@@ -17,6 +17,7 @@ import {
 } from '@sngp/core';
 import { checkDataFitsModel, type EvalData } from './data.js';
 import { distanceAwareness } from './distance-awareness.js';
+import { selectivePrediction } from './selective.js';
 import type { ClassificationMetrics, EvalModel, LatencyResult, ModelResult, OodMetrics, OodResult } from './types.js';
 
 /** ECE bins (the tutorial's and Uncertainty Baselines' 15). */
@@ -121,6 +122,8 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
   // Fixed seed: MC dropout's noise is drawn from it, so a report is reproducible.
   const test = await model.predict(data.test.x, { seed: 0 });
   if (!data.test.y) throw new Error(`${data.name}: evaluation data has no labels`);
+  const ood = data.ood ? await model.predict(data.ood.x, { seed: 0 }) : null;
+  const selective = selectivePrediction(test.predicted, data.test.y, test.scores, ood?.scores ?? null);
   const result: ModelResult = {
     name: opts.name ?? info.method,
     file: opts.file ?? '',
@@ -129,17 +132,14 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
     classes: info.classes,
     test: { ...classificationMetrics(test.probs, data.test.y, k), ...(await uncalibratedEce(model, data.test.x, data.test.y, k)), rows: data.test.n },
     reliability: calibrationBins(test.probs, data.test.y, k, ECE_BINS),
-    ood: null,
+    ood: ood && oodDetection(test.scores, ood.scores),
     latency: { rows: 0, runs: 0, medianMs: NaN, minMs: NaN },
     grid: null,
     distanceAwareness: null,
-    scores: { test: test.scores, ood: null },
+    selective: selective.result,
+    selectiveCurves: selective.curves,
+    scores: { test: test.scores, ood: ood?.scores ?? null },
   };
-  if (data.ood) {
-    const ood = await model.predict(data.ood.x, { seed: 0 });
-    result.ood = oodDetection(test.scores, ood.scores);
-    result.scores.ood = ood.scores;
-  }
   if (data.grid) {
     const g = await model.predict(data.grid.dataset.x, { seed: 0 });
     result.grid = { size: data.grid.size, probs: g.probs };

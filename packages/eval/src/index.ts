@@ -7,7 +7,10 @@ export type {
   OodResult,
   LatencyResult,
   ModelResult,
+  SelectiveResult,
+  SelectiveCurves,
 } from './types.js';
+export { REPORT_COVERAGES, selectivePrediction } from './selective.js';
 export {
   LATENCY_ROWS,
   MOONS_OOD_NAME,
@@ -48,10 +51,12 @@ export {
   type ScoreHistogramInput,
   type RocInput,
   type ReliabilityInput,
+  type RiskCoverageInput,
   histogram,
   thinCurve,
   scoreHistogramSpec,
   rocSpec,
+  riskCoverageSpec,
   reliabilitySpec,
 } from './diagnostic-figures.js';
 export {
@@ -63,6 +68,8 @@ export {
   SCORE_LABELS,
   buildReportJson,
   oodScoreTable,
+  selectiveTable,
+  SELECTIVE_PARAGRAPH,
   scoresParagraph,
   writeReport,
   renderHtml,

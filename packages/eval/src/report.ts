@@ -11,14 +11,17 @@ import { dirname, join } from 'node:path';
 import { type CalibrationBin, DEFAULT_UNCERTAINTY_SCORE, METHOD_CAPTIONS, METHOD_LABELS, type UncertaintyScoreName, rocCurve } from '@sngp/core';
 import { type OutputKind, describeEntries, writeDirectoryAtomic, writeFileDurable } from '@sngp/core/node';
 import type { GridSpec, EvalData } from './data.js';
-import type { RocInput } from './diagnostic-figures.js';
+import type { RiskCoverageInput, RocInput } from './diagnostic-figures.js';
 import { SCORE_ORDER, cornerProbabilities } from './evaluate.js';
 import type { SurfaceInput } from './figures.js';
 import type { ModelResult } from './types.js';
 
 export const REPORT_FORMAT = 'sngp-eval-report';
-/** 2: per-score OOD metrics (`ood.score`, `ood.byScore`), `reliability`, `oodData`, `diagnosticFigures`. */
-export const REPORT_FORMAT_VERSION = 2;
+/**
+ * 2: per-score OOD metrics (`ood.score`, `ood.byScore`), `reliability`, `oodData`, `diagnosticFigures`;
+ * 3: `selective` per model, `test.eceFloor`, `diagnosticFigures.riskCoverage`.
+ */
+export const REPORT_FORMAT_VERSION = 3;
 
 /** One model's row of metrics.json (no per-row arrays: those live in the figures). */
 export interface ModelReport {
@@ -33,6 +36,8 @@ export interface ModelReport {
   /** OOD detection: `auroc` / `aupr` of the default score (`score`), and every score in `byScore`. */
   ood: ModelResult['ood'];
   latency: ModelResult['latency'];
+  /** Selective prediction by the default score: AURC, risk at coverage, AURC with OOD rows, FPR at 95 % TPR. */
+  selective: ModelResult['selective'];
   /** p(class 0) at the grid's four corners, far from the data (two moons only). */
   farCorners: number[] | null;
   /** Spearman correlation of the grid's uncertainty with the distance to the training data (two moons only). */
@@ -51,6 +56,8 @@ export interface ReportFigures {
   roc: string | null;
   /** Reliability diagrams of the test set. */
   reliability: string | null;
+  /** Risk-coverage curves (test rows; with OOD rows mixed in, dashed). */
+  riskCoverage: string | null;
 }
 
 export interface ReportJson {
@@ -75,7 +82,7 @@ export function machineInfo(): ReportJson['machine'] {
   return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
 }
 
-const NO_FIGURES: ReportFigures = { overview: null, scoreHistogram: null, roc: null, reliability: null };
+const NO_FIGURES: ReportFigures = { overview: null, scoreHistogram: null, roc: null, reliability: null, riskCoverage: null };
 
 /**
  * metrics.json's contents.
@@ -109,12 +116,13 @@ export function buildReportJson(
       reliability: r.reliability.filter((b) => b.count > 0),
       ood: r.ood,
       latency: r.latency,
+      selective: r.selective,
       farCorners: r.grid ? cornerProbabilities(r.grid, r.classes.length) : null,
       distanceAwareness: r.distanceAwareness,
       figure: modelFigures.get(r.name) ?? null,
     })),
     overviewFigure: figures.overview,
-    diagnosticFigures: { scoreHistogram: figures.scoreHistogram, roc: figures.roc, reliability: figures.reliability },
+    diagnosticFigures: { scoreHistogram: figures.scoreHistogram, roc: figures.roc, reliability: figures.reliability, riskCoverage: figures.riskCoverage },
   };
 }
 
@@ -148,6 +156,31 @@ export function metricsTable(report: Pick<ReportJson, 'models'>): string[][] {
   ]);
   return [header, ...rows];
 }
+
+/**
+ * Selective prediction by the default score: AURC and risk at 80 / 90 / 95 % coverage on the test
+ * rows, and with OOD rows the AURC with them mixed in and the FPR at 95 % TPR.
+ */
+export function selectiveTable(report: Pick<ReportJson, 'models'>): string[][] {
+  const coverages = report.models[0]?.selective.riskAtCoverage.map((r) => r.coverage) ?? [];
+  const header = ['Model', 'AURC', ...coverages.map((c) => `Risk @ ${Math.round(c * 100)} %`), 'AURC with OOD', 'FPR @ 95 % TPR'];
+  const rows = report.models.map((m) => [
+    m.name,
+    f(m.selective.aurc),
+    ...m.selective.riskAtCoverage.map((r) => f(r.risk)),
+    f(m.selective.aurcWithOod),
+    f(m.selective.fprAt95Tpr),
+  ]);
+  return [header, ...rows];
+}
+
+/** What the selective-prediction table means (one paragraph). */
+export const SELECTIVE_PARAGRAPH =
+  'Selective prediction: answer the least uncertain rows (by the default score) and hand the rest over. Risk @ c is the ' +
+  'error rate among the answered rows when a share c of the test rows is answered; AURC is the mean risk over all ' +
+  'coverages (lower is better; a score that ranks nothing gives the error rate). "AURC with OOD" mixes the OOD rows into ' +
+  'the test rows, each counted as an error, so it rewards a score that answers OOD rows last. FPR @ 95 % TPR: the share of ' +
+  'test rows flagged when the threshold catches 95 % of the OOD rows.';
 
 /**
  * OOD detection by every score (AUROC and AUPR per score; "-" where a model has no such score),
@@ -227,6 +260,7 @@ function figureList(report: ReportJson): { title: string; file: string; caption?
   if (d.scoreHistogram) out.push({ title: `OOD detection: ${SCORE_LABELS[report.defaultScore]}, in-domain vs OOD`, file: d.scoreHistogram });
   if (d.roc) out.push({ title: 'OOD detection: ROC curves', file: d.roc });
   if (d.reliability) out.push({ title: 'Calibration: reliability diagrams', file: d.reliability });
+  if (d.riskCoverage) out.push({ title: 'Selective prediction: risk-coverage curves', file: d.riskCoverage });
   for (const m of report.models) if (m.figure) out.push({ title: displayName(m), file: m.figure, caption: (METHOD_CAPTIONS as Readonly<Record<string, string>>)[m.method] });
   return out;
 }
@@ -236,6 +270,7 @@ export function renderMarkdown(report: ReportJson): string {
     formatMarkdownTable(metricsTable(report)), ''];
   const scores = oodScoreTable(report);
   if (scores) out.push('## OOD detection by score', '', formatMarkdownTable(scores), '');
+  out.push('## Selective prediction', '', formatMarkdownTable(selectiveTable(report)), '', SELECTIVE_PARAGRAPH, '');
   out.push('## Scores', '', scoresParagraph(), '');
   for (const fig of figureList(report)) out.push(`## ${fig.title}`, '', `![${fig.title}](${fig.file})`, '', ...(fig.caption ? [fig.caption, ''] : []));
   return out.join('\n');
@@ -280,6 +315,9 @@ figcaption { color: #444; margin: .25rem 0 0; max-width: 60rem; }
 ${describe(report).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
 ${htmlTable(metricsTable(report))}
 ${scores ? `<h2>OOD detection by score</h2>\n${htmlTable(scores)}` : ''}
+<h2>Selective prediction</h2>
+${htmlTable(selectiveTable(report))}
+<p>${escapeHtml(SELECTIVE_PARAGRAPH)}</p>
 <h2>Scores</h2>
 <p>${escapeHtml(scoresParagraph())}</p>
 ${figs}
@@ -344,7 +382,13 @@ export const REPORT_OUTPUT: OutputKind = {
 };
 
 /** Report-wide figure files; a model's surface figure never takes one of these names. */
-const REPORT_FIGURES = { overview: 'figures/overview.png', scoreHistogram: 'figures/ood-histogram.png', roc: 'figures/ood-roc.png', reliability: 'figures/reliability.png' };
+const REPORT_FIGURES = {
+  overview: 'figures/overview.png',
+  scoreHistogram: 'figures/ood-histogram.png',
+  roc: 'figures/ood-roc.png',
+  reliability: 'figures/reliability.png',
+  riskCoverage: 'figures/risk-coverage.png',
+};
 
 /** The ROC curves: every model's default score, and SNGP's variance (dashed). */
 function rocInputs(results: ModelResult[]): RocInput[] {
@@ -366,6 +410,14 @@ function rocInputs(results: ModelResult[]): RocInput[] {
   return curves;
 }
 
+/** The risk-coverage curves: every model's test rows, and with OOD rows mixed in (dashed). */
+function riskCoverageInputs(results: ModelResult[]): RiskCoverageInput[] {
+  return results.flatMap((r) => [
+    { label: `${r.name} (AURC ${r.selective.aurc.toFixed(4)})`, curve: r.selectiveCurves.test, dashed: false },
+    ...(r.selectiveCurves.withOod ? [{ label: `${r.name} + OOD rows (AURC ${r.selective.aurcWithOod!.toFixed(4)})`, curve: r.selectiveCurves.withOod, dashed: true }] : []),
+  ]);
+}
+
 /**
  * Render the figures and write the report folder atomically: the surfaces (two-dimensional grid
  * data only), and for any data the reliability diagrams and, with OOD rows, the score histogram
@@ -375,7 +427,7 @@ function rocInputs(results: ModelResult[]): RocInput[] {
 export async function writeReport(outDir: string, results: ModelResult[], data: EvalData, opts: WriteReportOptions = {}): Promise<ReportJson> {
   // The figure modules load vega, vega-lite and resvg (about 0.3 s): only a run that writes a
   // report pays for them, not `--json` alone nor a run refused on its input.
-  const [{ methodFigureSpec, overviewFigureSpec, renderPng }, { reliabilitySpec, rocSpec, scoreHistogramSpec }] = await Promise.all([
+  const [{ methodFigureSpec, overviewFigureSpec, renderPng }, { reliabilitySpec, riskCoverageSpec, rocSpec, scoreHistogramSpec }] = await Promise.all([
     import('./figures.js'),
     import('./diagnostic-figures.js'),
   ]);
@@ -412,6 +464,9 @@ export async function writeReport(outDir: string, results: ModelResult[], data: 
     opts.onFigure?.('reliability diagrams');
     figures.reliability = REPORT_FIGURES.reliability;
     pngs.set(figures.reliability, await renderPng(reliabilitySpec(results.map((r) => ({ name: r.name, bins: r.reliability, ece: r.test.ece })))));
+    opts.onFigure?.('risk-coverage curves');
+    figures.riskCoverage = REPORT_FIGURES.riskCoverage;
+    pngs.set(figures.riskCoverage, await renderPng(riskCoverageSpec(riskCoverageInputs(results))));
   }
   const report = buildReportJson(results, data, modelFigures, figures);
   const files = new Map<string, string | Uint8Array>(pngs);

@@ -1,4 +1,4 @@
-import type { CalibrationBin, Method, UncertaintyScoreName, UncertaintyScores } from '@sngp/core';
+import type { CalibrationBin, Method, RiskCoverageCurve, UncertaintyScoreName, UncertaintyScores } from '@sngp/core';
 import type { ModelInfo, PredictOptions, Prediction, SngpModel } from '@sngp/runtime';
 import type { DistanceAwareness } from './distance-awareness.js';
 
@@ -64,6 +64,32 @@ export interface LatencyResult {
   minMs: number;
 }
 
+/**
+ * Selective prediction by the default uncertainty score (answer the least uncertain rows first):
+ * AURC and selective risk on the test rows; with OOD rows, AURC with them mixed in (each an error)
+ * and the FPR at 95 % TPR of OOD detection.
+ */
+export interface SelectiveResult {
+  /** The score rows are ranked by (core's DEFAULT_UNCERTAINTY_SCORE). */
+  score: UncertaintyScoreName;
+  /** Area under the risk-coverage curve of the test rows (lower is better). */
+  aurc: number;
+  /** Error rate among the least uncertain rows at coverage 0.8, 0.9 and 0.95. */
+  riskAtCoverage: { coverage: number; risk: number }[];
+  /** AURC of the test rows with the OOD rows mixed in, each counted as an error; null without OOD rows. */
+  aurcWithOod: number | null;
+  /** Share of test rows flagged when the threshold catches 95 % of the OOD rows; null without OOD rows. */
+  fprAt95Tpr: number | null;
+}
+
+/** The risk-coverage curves behind {@link SelectiveResult} (for the figure; not in metrics.json). */
+export interface SelectiveCurves {
+  /** Test rows. */
+  test: RiskCoverageCurve;
+  /** Test and OOD rows; null without OOD rows. */
+  withOod: RiskCoverageCurve | null;
+}
+
 /** Everything measured for one model. */
 export interface ModelResult {
   name: string;
@@ -80,6 +106,10 @@ export interface ModelResult {
   grid: { size: number; probs: Float32Array } | null;
   /** Spearman correlation of the grid's uncertainty with the distance to the nearest training point (two moons only). */
   distanceAwareness: DistanceAwareness | null;
+  /** Selective prediction by the default score. */
+  selective: SelectiveResult;
+  /** Its risk-coverage curves (for the figure; not in metrics.json). */
+  selectiveCurves: SelectiveCurves;
   /** The runtime's per-row uncertainty scores, test and OOD rows (for the figures; not in metrics.json). */
   scores: { test: UncertaintyScores; ood: UncertaintyScores | null };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moonsData } from '../src/data.js';
 import { evaluateModel } from '../src/evaluate.js';
-import { formatMarkdownTable, formatTextTable, metricsTable, oodScoreTable, writeReport, type ReportJson } from '../src/report.js';
+import { formatMarkdownTable, formatTextTable, metricsTable, oodScoreTable, selectiveTable, writeReport, type ModelReport, type ReportJson } from '../src/report.js';
 import { fakeModel } from './fake-model.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
@@ -30,12 +30,24 @@ describe('report', () => {
       expect(m.reliability.reduce((a, b) => a + b.count, 0)).toBe(m.test.rows);
       expect(m.latency.rows).toBe(10_000);
       expect(m.farCorners).toHaveLength(4);
+      // Selective prediction: AURC between 0 and the error rate's worst case, risks at 80/90/95 %,
+      // and with the OOD rows mixed in (each an error) an AURC above the test rows' own.
+      const s = m.selective;
+      expect(s.score).toBe('logNonMax');
+      expect(s.riskAtCoverage.map((r) => r.coverage)).toEqual([0.8, 0.9, 0.95]);
+      for (const v of [s.aurc, s.aurcWithOod!, s.fprAt95Tpr!, ...s.riskAtCoverage.map((r) => r.risk)]) expect(v >= 0 && v <= 1, `${m.name}: ${v}`).toBe(true);
+      expect(s.aurcWithOod!).toBeGreaterThan(s.aurc);
     }
     expect(Object.keys(json.models[1].ood!.byScore)).toEqual(['logNonMax', 'entropy', 'variance']);
     expect(json.models[0].ood!.byScore.variance).toBeUndefined();
-    expect(json.diagnosticFigures).toEqual({ scoreHistogram: 'figures/ood-histogram.png', roc: 'figures/ood-roc.png', reliability: 'figures/reliability.png' });
+    expect(json.diagnosticFigures).toEqual({
+      scoreHistogram: 'figures/ood-histogram.png',
+      roc: 'figures/ood-roc.png',
+      reliability: 'figures/reliability.png',
+      riskCoverage: 'figures/risk-coverage.png',
+    });
     expect(json.oodData).toMatch(/Gaussian cluster/);
-    const figures = ['figures/deterministic.png', 'figures/sngp.png', 'figures/overview.png', 'figures/ood-histogram.png', 'figures/ood-roc.png', 'figures/reliability.png'];
+    const figures = ['figures/deterministic.png', 'figures/sngp.png', 'figures/overview.png', 'figures/ood-histogram.png', 'figures/ood-roc.png', 'figures/reliability.png', 'figures/risk-coverage.png'];
     for (const f of figures) {
       const bytes = readFileSync(join(out, f));
       expect(Array.from(bytes.subarray(0, 4))).toEqual(PNG_MAGIC);
@@ -62,18 +74,21 @@ describe('report', () => {
   }, 60_000);
 
   it('formats tables with aligned columns and a Markdown separator', () => {
-    const rows = metricsTable({
-      models: [
-        {
-          name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null, reliability: [],
-          test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, eceUncalibrated: 0.06, eceFloor: 0.03, rows: 10 },
-          ood: null,
-          latency: { rows: 10, runs: 1, medianMs: 12.345, minMs: 12 },
-        },
-      ],
-    });
+    const base: ModelReport = {
+      name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null, reliability: [],
+      test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, eceUncalibrated: 0.06, eceFloor: 0.03, rows: 10 },
+      ood: null,
+      latency: { rows: 10, runs: 1, medianMs: 12.345, minMs: 12 },
+      selective: { score: 'logNonMax', aurc: 0.004, riskAtCoverage: [{ coverage: 0.8, risk: 0 }], aurcWithOod: null, fprAt95Tpr: null },
+    };
+    const rows = metricsTable({ models: [base] });
     expect(rows[1]).toEqual(['sngp', '0.9900', '0.0500', '0.0200', '0.0100', '0.0600', '0.0300', '-', '-', '12.3', 'cpu']);
     expect(oodScoreTable({ models: [] })).toBeNull();
+    const sel = selectiveTable({ models: [base] });
+    expect(sel).toEqual([
+      ['Model', 'AURC', 'Risk @ 80 %', 'AURC with OOD', 'FPR @ 95 % TPR'],
+      ['sngp', '0.0040', '0.0000', '-', '-'],
+    ]);
     const text = formatTextTable(rows).split('\n');
     expect(new Set(text.map((l) => l.length)).size).toBe(1);
     expect(formatMarkdownTable(rows).split('\n')[1]).toMatch(/^\| --- \| ---: \|/);

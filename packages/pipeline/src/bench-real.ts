@@ -34,6 +34,8 @@ export interface RealDataRow {
   eceFloor: number;
   auroc: number | null;
   aupr: number | null;
+  /** AURC of the test rows with the OOD rows mixed in (each an error; sngp-eval's `selective.aurcWithOod`); null without OOD rows. */
+  aurcWithOod: number | null;
   trainSeconds: number;
   /** Seeds a row of means averages (1 for a single run). */
   seeds: number;
@@ -62,6 +64,7 @@ export function meanOverSeeds(rows: RealDataRow[]): RealDataRow[] {
       eceFloor: mean((r) => r.eceFloor),
       auroc: hasOod ? mean((r) => r.auroc!) : null,
       aupr: hasOod ? mean((r) => r.aupr!) : null,
+      aurcWithOod: hasOod ? mean((r) => r.aurcWithOod!) : null,
       trainSeconds: mean((r) => r.trainSeconds),
       seeds: g.length,
       ...(g.length > 1 ? { sd: { accuracy: sd((r) => r.accuracy), ece: sd((r) => r.ece), auroc: hasOod ? sd((r) => r.auroc!) : null } } : {}),
@@ -97,6 +100,9 @@ function acceptanceChecks(rows: RealDataRow[]): AcceptanceCheck[] {
     });
     if (sngp.auroc !== null && det.auroc !== null)
       out.push({ dataset, check: `SNGP OOD AUROC ${f(sngp.auroc)} >= deterministic ${f(det.auroc)}${over}`, pass: sngp.auroc >= det.auroc });
+    // Issue #22: answering the least uncertain rows first, with the OOD rows mixed in.
+    if (sngp.aurcWithOod !== null && det.aurcWithOod !== null)
+      out.push({ dataset, check: `SNGP AURC with OOD rows ${f(sngp.aurcWithOod)} < deterministic ${f(det.aurcWithOod)}${over}`, pass: sngp.aurcWithOod < det.aurcWithOod });
     // The floor says whether a miss is measurable at all: on 86 test rows a calibrated model's ECE is ~0.1.
     out.push({
       dataset,
@@ -160,6 +166,7 @@ runStage(async () => {
       eceFloor: m.test.eceFloor,
       auroc: m.ood?.auroc ?? null,
       aupr: m.ood?.aupr ?? null,
+      aurcWithOod: m.selective.aurcWithOod,
       trainSeconds: models[m.method].seconds,
     }));
   };
@@ -177,13 +184,24 @@ runStage(async () => {
   const pm = (v: number | null, sd: number | null | undefined) => (sd === undefined || sd === null ? f(v) : `${f(v, 3)} ± ${f(sd, 3)}`);
   const means = meanOverSeeds(rows);
   const table = [
-    ['Data set', 'Method', 'Accuracy', 'NLL', 'ECE', 'ECE floor', 'OOD AUROC', 'OOD AUPR', 'Train (s)'],
-    ...means.map((r) => [r.dataset, r.method, pm(r.accuracy, r.sd?.accuracy), f(r.nll), pm(r.ece, r.sd?.ece), f(r.eceFloor), pm(r.auroc, r.sd?.auroc), f(r.aupr), r.trainSeconds.toFixed(1)]),
+    ['Data set', 'Method', 'Accuracy', 'NLL', 'ECE', 'ECE floor', 'OOD AUROC', 'OOD AUPR', 'AURC with OOD', 'Train (s)'],
+    ...means.map((r) => [
+      r.dataset,
+      r.method,
+      pm(r.accuracy, r.sd?.accuracy),
+      f(r.nll),
+      pm(r.ece, r.sd?.ece),
+      f(r.eceFloor),
+      pm(r.auroc, r.sd?.auroc),
+      f(r.aupr),
+      f(r.aurcWithOod),
+      r.trainSeconds.toFixed(1),
+    ]),
   ];
   const about = [...datasets.map((d) => `- ${d.name}: ${d.description}`), ...(seeds > 1 ? [`- means ± sd over model seeds 0-${seeds - 1}`] : [])].join('\n');
   const checks = acceptanceChecks(means);
   const checkLines = checks.map((c) => `${c.pass ? 'ok  ' : 'FAIL'} ${c.dataset}: ${c.check}`).join('\n');
   writeFileAtomic(join(out, 'results.json'), JSON.stringify({ quick, seeds, machine, datasets: datasets.map((d) => ({ name: d.name, description: d.description })), rows, means, checks }, null, 2) + '\n');
-  writeFileAtomic(join(out, 'results.md'), `Machine: ${machine}${quick ? ' (quick run)' : ''}\n\n${about}\n\n${formatMarkdownTable(table)}\n\nAcceptance (issue #20, CLI defaults):\n\n${checks.map((c) => `- ${c.pass ? 'ok' : '**FAIL**'} ${c.dataset}: ${c.check}`).join('\n')}\n`);
+  writeFileAtomic(join(out, 'results.md'), `Machine: ${machine}${quick ? ' (quick run)' : ''}\n\n${about}\n\n${formatMarkdownTable(table)}\n\nAcceptance (issues #20 and #22, CLI defaults):\n\n${checks.map((c) => `- ${c.pass ? 'ok' : '**FAIL**'} ${c.dataset}: ${c.check}`).join('\n')}\n`);
   process.stdout.write(`\nmachine: ${machine}\n${about}\n\n${formatTextTable(table)}\n\n${checkLines}\n\nwritten: ${join(out, 'results.md')}\n`);
 });

@@ -34,8 +34,11 @@ describe('bench:real --quick on wine', () => {
     // with the earlier median / 10 rule) and tells the held-out cultivar apart better.
     expect(sngp.accuracy).toBeGreaterThanOrEqual(det.accuracy - 0.015);
     expect(sngp.auroc!).toBeGreaterThan(det.auroc!);
-    // The acceptance checks are written beside the table: accuracy, OOD AUROC and ECE for wine.
-    expect(results.checks.map((c) => c.dataset)).toEqual(['wine', 'wine', 'wine']);
+    // The acceptance checks are written beside the table: accuracy, OOD AUROC, AURC with the OOD
+    // rows mixed in, and ECE for wine.
+    expect(results.checks.map((c) => c.dataset)).toEqual(['wine', 'wine', 'wine', 'wine']);
+    expect(results.checks.map((c) => c.check.replace(/ [\d.].*/, ''))).toEqual(['SNGP accuracy', 'SNGP OOD AUROC', 'SNGP AURC with OOD rows', 'SNGP ECE']);
+    for (const row of results.rows) expect(row.aurcWithOod! > 0 && row.aurcWithOod! < 1, row.method).toBe(true);
     expect(results.checks.find((c) => c.check.startsWith('SNGP accuracy'))!.pass).toBe(true);
     expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/\| wine \| sngp \|/);
     // The sngp-eval report of the data set, with the OOD figures (any number of features).
