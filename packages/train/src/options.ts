@@ -273,6 +273,8 @@ export function resolveOptions(o: TrainOptions): ResolvedOptions {
     throw new SngpError('--label-column applies to CSV data only; IDX labels come from --labels <file>');
   if (isIdx && !o.labels)
     throw new SngpError(`${data}: IDX images need their labels: add --labels <file> (e.g. train-labels-idx1-ubyte.gz)`);
+  if (o.patience !== undefined && o.earlyStopping === false)
+    throw new SngpError('--patience has no effect with --no-early-stopping: give one or the other');
   const positive: Check = (v) => v > 0;
   const posInt: Check = (v) => isInt(v) && v > 0;
   const columns = resolveColumnSelection(o, isMoons || isIdx);

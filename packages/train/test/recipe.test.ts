@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Rng } from '@sngp/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BASELINE_TEMPERATURE_RANGE, RECIPE, chooseRecipe, fitTemperature, trainModel } from '@sngp/train';
+import { BASELINE_TEMPERATURE_RANGE, RECIPE, chooseRecipe, fitTemperature, resolveOptions, trainModel } from '@sngp/train';
 import { runCli } from './helpers.js';
 
 const DIGITS = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
@@ -47,6 +47,8 @@ describe('chooseRecipe', () => {
     expect(Object.values(r.reasons)).toEqual(['flag', 'flag', 'flag', 'flag']);
     expect(chooseRecipe({}, tutorial, { userFile: true, trainRows: 5000, validationRows: 0 }).patience).toBeNull();
     expect(chooseRecipe({ earlyStopping: false }, tutorial, { userFile: true, trainRows: 5000, validationRows: 100 }).patience).toBeNull();
+    // A patience that could not act is refused rather than ignored.
+    expect(() => resolveOptions({ data: 'x.csv', patience: 5, earlyStopping: false })).toThrow(/--patience has no effect with --no-early-stopping/);
   });
 });
 
