@@ -95,6 +95,7 @@ export {
 export { softmaxRows, meanFieldScale, meanFieldProbs, meanSoftmax } from './mean-field.js';
 export {
   type UncertaintyScoreName,
+  UNCERTAINTY_SCORE_NAMES,
   type UncertaintyScores,
   DEFAULT_UNCERTAINTY_SCORE,
   logSoftmaxRows,
@@ -103,6 +104,35 @@ export {
   uncertaintyScores,
   uncertaintyScore,
 } from './uncertainty.js';
+export {
+  CONFORMAL_SCORES,
+  type ConformalScoreName,
+  type ConformalScore,
+  RAPS_DEFAULTS,
+  DEFAULT_CONFORMAL_ALPHA,
+  conformalRuleSchema,
+  type ConformalRule,
+  conformalRank,
+  minCalibrationRows,
+  type ConformalQuantile,
+  conformalQuantile,
+  classScores,
+  trueClassScores,
+  calibrateConformal,
+  type PredictionSets,
+  predictionSets,
+  setLists,
+  setCoverage,
+} from './conformal.js';
+export {
+  DEFAULT_ABSTAIN_TARGET,
+  abstainTargetSchema,
+  type AbstainTarget,
+  abstainRuleSchema,
+  type AbstainRule,
+  chooseAbstainRule,
+  abstainFlags,
+} from './abstain.js';
 export { type GridSurfaces, gridSurfaces, maxPlotUncertainty } from './surfaces.js';
 export { METHOD_LABELS, METHOD_CAPTIONS } from './method-text.js';
 export { accuracy, nll, brier, ece, auroc, aupr, rocCurve, calibrationBins, calibratedEceFloor, fprAtTpr, type CalibrationBin, argmaxRow } from './metrics.js';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { METHODS, type Method, recipeSchema } from './checkpoint.js';
 import { SngpError } from './errors.js';
+import { type AbstainRule, abstainRuleSchema } from './abstain.js';
+import { type ConformalRule, conformalRuleSchema } from './conformal.js';
 import { type Preprocessing, encodedFeatureNames, parsePreprocessing } from './preprocessing.js';
 
 /*
@@ -64,6 +66,16 @@ export const MODEL_CARD_KEYS = {
    * `features` (the runtime applies it to row objects). Absent: plain numeric features.
    */
   preprocessing: 'sngp.preprocessing',
+  /**
+   * `sngp.conformal`: optional JSON {@link ConformalRule}: the split-conformal prediction-set rule
+   * (alpha, score, quantile, calibration rows n, source), written by `sngp-calibrate`.
+   */
+  conformal: 'sngp.conformal',
+  /**
+   * `sngp.abstain`: optional JSON {@link AbstainRule}: the abstain threshold on an uncertainty score
+   * (score, threshold, target, n, what it achieved, OOD caught), written by `sngp-calibrate`.
+   */
+  abstain: 'sngp.abstain',
 } as const;
 
 /** The forms of the SNGP posterior an exported graph can carry (`sngp.posterior`). */
@@ -164,6 +176,13 @@ export interface ModelCard {
    * null: the features are plain numeric columns.
    */
   preprocessing?: Preprocessing | null;
+  /**
+   * The conformal prediction-set rule, calibrated on held-out rows with the card's temperature and
+   * mean-field factor; absent or null: `predict` returns no sets.
+   */
+  conformal?: ConformalRule | null;
+  /** The abstain rule; absent or null: `predict` returns no abstain flags. */
+  abstain?: AbstainRule | null;
 }
 
 /**
@@ -198,6 +217,8 @@ export function encodeModelCard(card: ModelCard): {
     [K.varianceAbsErrorBound, card.posterior?.absoluteErrorBound ?? null],
     [K.varianceErrorMeasured, card.posterior?.measuredRelativeError ?? null],
     [K.preprocessing, card.preprocessing ? JSON.stringify(card.preprocessing) : null],
+    [K.conformal, card.conformal ? JSON.stringify(card.conformal) : null],
+    [K.abstain, card.abstain ? JSON.stringify(card.abstain) : null],
   ];
   return entries.filter(([, v]) => v !== null).map(([key, v]) => ({ key, value: String(v) }));
 }
@@ -306,15 +327,25 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     calibration = c as Record<string, number | string>;
   }
 
-  let training: TrainingCard | null = null;
-  if (props[K.training] !== undefined) {
-    const r = trainingCardSchema.safeParse(json(K.training));
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      throw new SngpError(`${source}: model card key "${K.training}" field "${issue.path.join('.')}": ${issue.message}; ${fix}`);
-    }
-    training = r.data;
-  }
+  // JSON keys with a zod schema: absent is null; a bad one names the key and the field.
+  const parsed = <T>(key: string, schema: z.ZodType<T>, refix = fix): T | null => {
+    if (props[key] === undefined) return null;
+    const value = json(key);
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    const field = issue.path.length > 0 ? ` field "${issue.path.join('.')}"` : '';
+    // The offending value itself, when the issue points at one.
+    const got = issue.path.reduce<unknown>((v, p) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[p] : undefined), value);
+    const shown = issue.path.length > 0 && got !== undefined ? ` (got ${preview(got)})` : '';
+    throw new SngpError(`${source}: model card key "${key}"${field}: ${issue.message}${shown}; ${refix}`);
+  };
+  const training = parsed(K.training, trainingCardSchema);
+  const recalibrate = 're-run sngp-calibrate on the model';
+  const conformal = parsed(K.conformal, conformalRuleSchema, recalibrate);
+  const abstain = parsed(K.abstain, abstainRuleSchema, recalibrate);
+  if (abstain?.score === 'variance' && method !== 'sngp')
+    throw new SngpError(`${source}: model card key "${K.abstain}" field "score": "variance" exists for SNGP models only, this is ${method}; ${recalibrate}`);
 
   let posterior: PosteriorCard | null = null;
   const kind = props[K.posterior];
@@ -369,6 +400,8 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
     posterior,
     // Absent (not null) when the card has none: a plain numeric model decodes exactly as before.
     ...(preprocessing ? { preprocessing } : {}),
+    ...(conformal ? { conformal } : {}),
+    ...(abstain ? { abstain } : {}),
   };
   if (card.method === 'sngp' && card.meanFieldFactor === null)
     throw new SngpError(`${source}: SNGP model card lacks "${K.meanFieldFactor}"; ${fix}`);

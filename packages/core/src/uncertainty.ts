@@ -9,8 +9,11 @@
  */
 import { meanFieldScale } from './mean-field.js';
 
+/** Names of the scores in {@link UncertaintyScores}, in field order; `variance` is SNGP's only. */
+export const UNCERTAINTY_SCORE_NAMES = ['logNonMax', 'entropy', 'variance'] as const;
+
 /** Names of the scores in {@link UncertaintyScores}; higher always means "less certain". */
-export type UncertaintyScoreName = 'logNonMax' | 'entropy' | 'variance';
+export type UncertaintyScoreName = (typeof UNCERTAINTY_SCORE_NAMES)[number];
 
 /**
  * The score the evaluation ranks OOD rows by unless told otherwise: `logNonMax`, defined for

@@ -1,5 +1,8 @@
 import {
   DEFAULT_NOISE_SEED,
+  abstainFlags,
+  predictionSets,
+  setLists,
   ONNX_NAMES,
   SngpError,
   decodeModelCard,
@@ -176,13 +179,38 @@ function parseNonFinite(value: unknown): NonFinitePolicy {
   throw new SngpError(`options.nonFinite: expected 'throw' or 'mark', got ${JSON.stringify(value)}`);
 }
 
+/** A value computed on first call and then kept. */
+function once<T>(f: () => T): () => T {
+  let v: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      v = f();
+      done = true;
+    }
+    return v as T;
+  };
+}
+
+/** Which of the card's decision rules apply to one call (see {@link PredictOptions.abstainThreshold}). */
+interface Decisions {
+  /** Compute conformal sets (the card has a rule and the call uses the calibrated settings). */
+  sets: boolean;
+  /** Abstain threshold on `score`, or null for no abstain flags. */
+  abstain: { score: keyof UncertaintyScores; threshold: number } | null;
+}
+
 function assemble(
   rows: number,
-  k: number,
+  classes: readonly string[],
   probs: Float32Array,
-  computeScores: () => UncertaintyScores,
+  logProbsOf: () => Float64Array,
+  variance: Float32Array | undefined,
+  decisions: Decisions,
+  conformal: ModelCard['conformal'],
   extra: Pick<Prediction, 'logits' | 'variance' | 'invalid' | 'unseenCategories' | 'missingCells'>,
 ): Prediction {
+  const k = classes.length;
   const predicted = new Int32Array(rows);
   const confidence = new Float32Array(rows);
   const invalid = extra.invalid;
@@ -199,25 +227,33 @@ function assemble(
     predicted[i] = best;
     confidence[i] = probs[i * k + best];
   }
-  const out = { rows, numClasses: k, probs, predicted, confidence, uncertainty: uncertaintyScore(probs, k) } as Prediction;
-  // `scores` is computed on first read and then kept: a caller that never reads it (most
-  // serving paths) does not pay its ~0.2 us per row of exp/log work.
-  let scores: UncertaintyScores | null = null;
-  Object.defineProperty(out, 'scores', {
-    enumerable: true,
-    get(): UncertaintyScores {
-      if (scores === null) {
-        scores = computeScores();
-        if (invalid)
-          for (let i = 0; i < rows; i++)
-            if (invalid[i]) {
-              scores.logNonMax[i] = scores.entropy[i] = NaN;
-              if (scores.variance) scores.variance[i] = NaN;
-            }
-      }
-      return scores;
-    },
+  const predictedLabel = Array.from(predicted, (j) => (j < 0 ? '' : classes[j]));
+  const out = { rows, numClasses: k, probs, predicted, predictedLabel, confidence, uncertainty: uncertaintyScore(probs, k) } as Prediction;
+  // `logProbs` and `scores` are computed on first read and then kept: a caller that never reads
+  // them (most serving paths) does not pay their ~0.2 us per row of exp/log work.
+  const logProbs = once(() => {
+    const lp = logProbsOf();
+    if (invalid) for (let i = 0; i < rows; i++) if (invalid[i]) lp.fill(NaN, i * k, (i + 1) * k);
+    return lp;
   });
+  const scores = once(() => {
+    const s = uncertaintyScores(logProbs(), k, variance);
+    if (invalid) for (let i = 0; i < rows; i++) if (invalid[i] && s.variance) s.variance[i] = NaN;
+    return s;
+  });
+  Object.defineProperty(out, 'logProbs', { enumerable: true, get: logProbs });
+  Object.defineProperty(out, 'scores', { enumerable: true, get: scores });
+  // Decision rules from the card. An invalid row has NaN log-probabilities and scores: no set, abstain 1.
+  if (decisions.sets && conformal) {
+    const sets = predictionSets(logProbs(), k, conformal);
+    out.setMask = sets.mask;
+    out.setSize = sets.size;
+    out.sets = setLists(sets, classes);
+  }
+  if (decisions.abstain) {
+    const score = scores()[decisions.abstain.score];
+    if (score) out.abstain = abstainFlags(score, decisions.abstain.threshold);
+  }
   if (extra.logits) out.logits = extra.logits;
   if (extra.variance) out.variance = extra.variance;
   if (invalid) out.invalid = invalid;
@@ -225,6 +261,31 @@ function assemble(
   if (extra.unseenCategories) out.unseenCategories = extra.unseenCategories;
   if (extra.missingCells) out.missingCells = extra.missingCells;
   return out;
+}
+
+/**
+ * Which decision rules of the card one call applies. The rules were calibrated with the card's
+ * temperature, mean-field factor, sample count and noise seed: a call that overrides any of them
+ * gets no sets and no abstain flags (their guarantee would not hold), unless it gives its own
+ * `abstainThreshold`.
+ */
+function decisionsFor(card: ModelCard, options: PredictOptions, temperature: number, lambda: number): Decisions {
+  const calibrated =
+    temperature === (card.temperature ?? 1) &&
+    (card.method !== 'sngp' || lambda === card.meanFieldFactor) &&
+    (card.method !== 'mc-dropout' || ((options.samples ?? card.numSamples) === card.numSamples && (options.seed ?? DEFAULT_NOISE_SEED) === DEFAULT_NOISE_SEED));
+  const override = options.abstainThreshold;
+  if (override !== undefined) {
+    if (typeof override !== 'number' || !Number.isFinite(override))
+      throw new SngpError(`options.abstainThreshold: expected a finite number, got ${JSON.stringify(override)}`);
+    if (!card.abstain)
+      throw new SngpError('options.abstainThreshold: the model card has no abstain rule (no score to apply it to); calibrate one with sngp-calibrate --abstain');
+  }
+  const threshold = override ?? (calibrated ? card.abstain?.threshold : undefined);
+  return {
+    sets: calibrated && !!card.conformal,
+    abstain: card.abstain && threshold !== undefined ? { score: card.abstain.score, threshold } : null,
+  };
 }
 
 /** The platform-independent model: validation, chunking, noise and post-processing around a Runner. */
@@ -287,6 +348,10 @@ export class OnnxSngpModel implements SngpModel {
     const temperature = options.temperature ?? card.temperature ?? 1;
     if (!(Number.isFinite(temperature) && temperature > 0))
       throw new SngpError(`options.temperature: expected a finite number > 0, got ${temperature}`);
+    // SNGP's mean-field lambda (ignored by the other methods).
+    const lambda = card.method === 'sngp' ? (options.meanFieldFactor ?? (card.meanFieldFactor as number)) : 0;
+    if (!Number.isFinite(lambda)) throw new SngpError(`options.meanFieldFactor: expected a finite number, got ${lambda}`);
+    const decisions = decisionsFor(card, options, temperature, lambda);
     const N = ONNX_NAMES;
     const extraFeeds: Record<string, FloatTensor> = {};
     let fetches: string[];
@@ -347,27 +412,25 @@ export class OnnxSngpModel implements SngpModel {
 
     for (const name of fetches) if (!(sampled && name === N.logits)) first = scanNonFinite(outputs[name], perRow[name], name, invalid, first);
     let probs: Float32Array;
-    // The tie-free scores come from float64 log-probabilities (the probs stay float32, as before);
-    // computed when Prediction.scores is first read.
-    let computeScores: () => UncertaintyScores;
+    // The tie-free scores and the decision rules come from float64 log-probabilities (the probs
+    // stay float32, as before); computed when first needed.
+    let logProbsOf: () => Float64Array;
     if (card.method === 'deterministic') {
       const logits = outputs[N.logits];
       // Float64: the scores stay tie-free and exact to the scaled logits.
       const scaled = temperature === 1 ? logits : Float64Array.from(logits, (v) => v / temperature);
       probs = softmaxRows(scaled, k);
-      computeScores = () => uncertaintyScores(logSoftmaxRows(scaled, k), k);
+      logProbsOf = () => logSoftmaxRows(scaled, k);
     } else if (card.method === 'sngp') {
-      const lambda = options.meanFieldFactor ?? (card.meanFieldFactor as number);
-      if (!Number.isFinite(lambda)) throw new SngpError(`options.meanFieldFactor: expected a finite number, got ${lambda}`);
       const variance = outputs[N.variance];
       const logits = outputs[N.logits];
       probs = meanFieldProbs(logits, variance, k, lambda, temperature);
-      computeScores = () => uncertaintyScores(meanFieldLogProbs(logits, variance, k, lambda, temperature), k, variance);
+      logProbsOf = () => meanFieldLogProbs(logits, variance, k, lambda, temperature);
     } else {
       const logProbs = sampleLogProbs!;
       // The graph's probs carry the card's T; another T (an override) comes from the sample logits.
       probs = temperature === (card.temperature ?? 1) ? outputs[N.probs] : Float32Array.from(logProbs, Math.exp);
-      computeScores = () => uncertaintyScores(logProbs, k);
+      logProbsOf = () => logProbs;
     }
     if (card.method === 'deterministic' || card.method === 'sngp')
       first = scanNonFinite(probs, k, card.method === 'sngp' ? 'probs (mean-field)' : 'probs (softmax)', invalid, first);
@@ -390,9 +453,8 @@ export class OnnxSngpModel implements SngpModel {
       );
     }
     const mark = nonFinite === 'mark' ? { invalid, ...report } : report;
-    if (card.method === 'deterministic') return assemble(rows, k, probs, computeScores, { logits: outputs[N.logits], ...mark });
-    if (card.method === 'sngp') return assemble(rows, k, probs, computeScores, { logits: outputs[N.logits], variance: outputs[N.variance], ...mark });
-    return assemble(rows, k, probs, computeScores, mark);
+    const raw = card.method === 'sngp' ? { logits: outputs[N.logits], variance: outputs[N.variance] } : card.method === 'deterministic' ? { logits: outputs[N.logits] } : {};
+    return assemble(rows, card.classes, probs, logProbsOf, raw.variance, decisions, card.conformal, { ...raw, ...mark });
   }
 
   /** See {@link SngpModel.runGraph}. */

@@ -97,6 +97,16 @@ export interface PredictOptions {
   rows?: number;
   /** Rows with non-finite outputs: throw (default) or mark them in `Prediction.invalid`. */
   nonFinite?: NonFinitePolicy;
+  /**
+   * Abstain threshold override, a finite number, on the card's abstain score (default: the card's
+   * calibrated threshold). Needs a card with `sngp.abstain`. Conformal alpha has no override: a
+   * new alpha needs a new quantile, i.e. recalibration (sngp-calibrate).
+   *
+   * The card's rules hold for the settings they were calibrated with (the card's temperature,
+   * mean-field factor, MC dropout samples and seed 0): a call that overrides any of those gets no
+   * `sets` and, without this option, no `abstain`. Every platform.
+   */
+  abstainThreshold?: number;
 }
 
 /** The result of {@link SngpModel.predict}: one entry per input row, row-major where there are K. */
@@ -112,6 +122,8 @@ export interface Prediction {
   probs: Float32Array;
   /** [rows] argmax class index (ties: the lowest; -1 for a row marked `invalid`). */
   predicted: Int32Array;
+  /** [rows] the predicted class's name (`info.classes[predicted[i]]`; '' for a row marked `invalid`). */
+  predictedLabel: string[];
   /** [rows] max_k p. */
   confidence: Float32Array;
   /**
@@ -134,6 +146,35 @@ export interface Prediction {
    * Computed on first read and then kept (a caller that never reads it does not pay for it).
    */
   readonly scores: UncertaintyScores;
+  /**
+   * [rows * K] float64 log-probabilities of the same distribution as `probs` (row-major; NaN for a
+   * row marked `invalid`): what `scores`, the conformal sets and sngp-calibrate are computed from.
+   * Computed on first read and then kept.
+   */
+  readonly logProbs: Float64Array;
+  // Decision rules (issue #22): present when the model card carries them
+  /**
+   * [rows * K] conformal prediction-set membership, row-major: 1 where class j is in row i's set
+   * (class j's score <= the card's `sngp.conformal` quantile). Present when the card has a
+   * conformal rule and the call uses its calibrated settings (see {@link PredictOptions.abstainThreshold}).
+   * A row marked `invalid` has an empty set.
+   */
+  setMask?: Uint8Array;
+  /** [rows] classes in each prediction set (0 for an empty set or an `invalid` row); with `setMask`. */
+  setSize?: Int32Array;
+  /** Per row, the prediction set's class indices (ascending) and labels; with `setMask`. */
+  sets?: {
+    /** Class indices in the set. */
+    classes: number[];
+    /** Their names. */
+    labels: string[];
+  }[];
+  /**
+   * [rows] 1 = abstain (hand the row to a person): its `scores[card.abstain.score]` is above the
+   * threshold (the card's, or {@link PredictOptions.abstainThreshold}); always 1 for a row marked
+   * `invalid`. Present when the card has `sngp.abstain` (or the threshold is overridden).
+   */
+  abstain?: Uint8Array;
   /** [rows * K] raw logits (deterministic and SNGP only). */
   logits?: Float32Array;
   /** [rows] SNGP posterior variance. */
