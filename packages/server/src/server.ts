@@ -149,13 +149,14 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
     }
     options.log?.(JSON.stringify({ time: new Date().toISOString(), method: req.method, url: req.url, status: reply.statusCode, ms: Number(ms.toFixed(3)), ...(req.sngp ?? {}) }));
   });
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof RequestError) {
       if (err.retryAfter !== undefined) void reply.header('Retry-After', String(err.retryAfter));
       return reply.code(err.status).send({ error: err.message });
     }
     // fastify's own: 413 body too large, 400 bad JSON, 415 content type, 408 timeout.
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status === 415) return reply.code(415).send({ error: `unsupported content-type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/json` });
     return reply.code(status).send({ error: err instanceof SngpError || status < 500 ? err.message : `internal error: ${err.message}` });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no endpoint ${req.method} ${req.url.split('?')[0]}` }));
