@@ -215,7 +215,7 @@ describe('errors: status code and a message naming the field', () => {
     const b = await fetch(`${url}/v2/models/sngp/infer`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<x/>' });
     expect(b.status).toBe(415);
     expect((await b.json()).error).toMatch(/content-type/i);
-    const big = featuresBody(Array.from({ length: 6000 }, () => [0.123456789, 0.987654321]));
+    const big = featuresBody(Array.from({ length: 12000 }, () => [0.123456789, 0.987654321]));
     const c = await post(`${url}/v2/models/sngp/infer`, big);
     expect(c.status).toBe(413);
     expect(c.body.error).toMatch(/body/i);
