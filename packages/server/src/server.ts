@@ -5,6 +5,7 @@
  */
 import { SngpError } from '@sngp/core';
 import { loadModel, type Device } from '@sngp/runtime';
+import { createServer as createHttpServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { BatchOptions } from './batcher.js';
 import { ServerMetrics } from './metrics.js';
@@ -115,9 +116,13 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
     throw e;
   }
 
+  const clientTimeout = positive(options.clientTimeoutMs, 'clientTimeoutMs', 30_000);
   const app = Fastify({
     bodyLimit: positive(options.bodyLimit, 'bodyLimit', 16 * 2 ** 20),
-    requestTimeout: positive(options.clientTimeoutMs, 'clientTimeoutMs', 30_000),
+    // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often
+    // enough that a slow client is cut near its limit.
+    serverFactory: (handler) =>
+      createHttpServer({ requestTimeout: clientTimeout, headersTimeout: clientTimeout, connectionsCheckingInterval: Math.min(1000, clientTimeout) }, handler),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
