@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // autocannon is a dev dependency of the bench, never bundled.
+  external: ['autocannon'],
 });
