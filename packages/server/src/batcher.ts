@@ -4,7 +4,7 @@
  */
 import { RequestError } from './protocol.js';
 
-/** Settings of a {@link Batcher}. */
+/** Dynamic batching settings of every served model. */
 export interface BatchOptions {
   /** Most rows per batch (a larger request runs alone); 0 turns batching off: each request runs by itself at once. */
   maxBatchRows: number;

@@ -44,7 +44,7 @@ async function run(paths: string[], o: CliOptions): Promise<void> {
     log: o.log === 'json' ? (line) => void process.stdout.write(line + '\n') : undefined,
   });
   const url = await server.listen(num(o.port, '--port'), o.host);
-  const names = server.models.map((m) => `${m.name}/${m.version} (${m.model.info.method})`).join(', ');
+  const names = server.models.map((m) => `${m.name}/${m.version} (${m.method})`).join(', ');
   process.stderr.write(`sngp-serve: ${url} serving ${names}\n`);
   let closing = false;
   const stop = (signal: string): void => {

@@ -27,8 +27,21 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** A client that has not sent its whole request after this many ms gets 408 (default 30 s). */
   clientTimeoutMs?: number;
-  /** Where one JSON line per request goes (default: nowhere). */
+  /**
+   * Where one JSON line per request goes (default: nowhere).
+   * @param line - time, method, url, status, ms, and for infer the model and rows, as JSON.
+   */
   log?: (line: string) => void;
+}
+
+/** One served model version. */
+export interface ServedModelInfo {
+  /** Name in URLs. */
+  name: string;
+  /** Version in URLs. */
+  version: string;
+  /** The model type. */
+  method: string;
 }
 
 /** Requests counted by the server, for the drain check. */
@@ -44,7 +57,7 @@ export interface SngpServer {
   /** The fastify instance (for `inject` in tests). */
   readonly app: FastifyInstance;
   /** Every served model version. */
-  readonly models: readonly ServedModel[];
+  readonly models: readonly ServedModelInfo[];
   /** Counters of accepted and answered requests. */
   readonly stats: ServerStats;
   /**
@@ -200,7 +213,7 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
 
   return {
     app,
-    models: served,
+    models: served.map((s) => ({ name: s.name, version: s.version, method: s.model.info.method })),
     stats,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ port, host });
