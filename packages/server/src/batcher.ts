@@ -42,7 +42,7 @@ export class Batcher<R> {
   private queue: Pending<R>[] = [];
   private queuedRows = 0;
   private running = false;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | null = null;
 
   /**
    * @param run - runs a batch: features [rows * width], row count.
@@ -102,11 +102,15 @@ export class Batcher<R> {
       void this.flush();
       return;
     }
-    this.timer ??= setTimeout(() => void this.flush(), this.options.maxDelayMs);
+    // Delay 0: still let the requests parsed in this turn of the event loop join (setTimeout(0) would wait 1 ms).
+    this.timer ??= this.options.maxDelayMs === 0 ? setImmediate(() => void this.flush()) : setTimeout(() => void this.flush(), this.options.maxDelayMs);
   }
 
   private async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+      clearImmediate(this.timer as ReturnType<typeof setImmediate>);
+    }
     this.timer = null;
     if (this.running || this.queue.length === 0) return;
     const batch: Pending<R>[] = [];

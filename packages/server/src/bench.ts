@@ -12,6 +12,8 @@ import { createServer } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? resolve(here, '../../../artifacts/models/sngp.onnx');
+/** The batching window: `npm run bench:serve -- model.onnx 0` (default 2 ms, the server's). */
+const maxDelayMs = Number(process.argv[3] ?? 2);
 
 async function median(fn: () => Promise<unknown>, n: number): Promise<number> {
   const t: number[] = [];
@@ -24,14 +26,14 @@ async function median(fn: () => Promise<unknown>, n: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}; model ${model}; loopback 127.0.0.1, autocannon in the same process`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}; model ${model}; loopback 127.0.0.1, autocannon in the same process; batching window ${maxDelayMs} ms`);
   const settings: [rows: number, c: number, amount: number][] = [
     [1, 1, 500], [1, 16, 2000], [1, 64, 4000],
     [1000, 1, 50], [1000, 16, 160], [1000, 64, 320],
   ];
   const results: Record<string, LoadResult> = {};
   for (const batching of [true, false]) {
-    const server = await createServer({ models: [model], batch: { maxBatchRows: batching ? 1024 : 0 } });
+    const server = await createServer({ models: [model], batch: { maxBatchRows: batching ? 1024 : 0, maxDelayMs } });
     // The file name is the model name.
     const url = await server.listen(0);
     const modelName = server.models[0].name;
