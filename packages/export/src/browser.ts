@@ -31,4 +31,5 @@ export {
   type GpPosterior,
 } from './posterior.js';
 export { modelCardFor } from './model-card.js';
+export { tritonModelFiles, TRITON_CONFIG_MARKER, type TritonModel, type TritonOptions, type TritonTensor } from './triton.js';
 export { encodeModel, decodeModel, ONNX_IR_VERSION, ONNX_OPSET, DataType, type ModelProto, type GraphProto } from './onnx-schema.js';

@@ -10,8 +10,10 @@ import {
   SngpError,
   writeFileAtomic,
 } from '@sngp/core/node';
+import { basename, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { exportModel, type ExportReport } from './export.js';
+import { TRITON_MODEL_OUTPUT, writeTritonModel } from './triton-write.js';
 import { RANDOM_FEATURE_OPS, type RandomFeatureOp } from './graphs/sngp.js';
 import { DEFAULT_VARIANCE_TOLERANCE, POSTERIOR_CHOICES, type PosteriorChoice } from './posterior.js';
 import { type VerificationCoverage, defaultCoverage } from './verification-points.js';
@@ -20,7 +22,10 @@ import { verifyModel, type VerifyReport } from './verify.js';
 const COVERAGES = ['auto', 'full', 'sample'] as const;
 
 interface CliOptions {
-  out: string;
+  out?: string;
+  triton?: string;
+  name?: string;
+  tritonMaxBatch: string;
   as?: string;
   mcSamples?: string;
   posterior: string;
@@ -82,7 +87,12 @@ async function run(dir: string, opts: CliOptions): Promise<void> {
     throw new SngpError(`--random-features: expected one of ${RANDOM_FEATURE_OPS.join(', ')}, got "${opts.randomFeatures}"`);
   if (!(COVERAGES as readonly string[]).includes(opts.verifyPoints))
     throw new SngpError(`--verify-points: expected one of ${COVERAGES.join(', ')}, got "${opts.verifyPoints}"`);
-  checkOutputPath(opts.out, ONNX_MODEL_OUTPUT, { force, inputs: [dir] });
+  if (opts.out === undefined && opts.triton === undefined) throw new SngpError('give --out <file>, --triton <dir>, or both');
+  const tritonName = opts.name ?? basename(resolve(dir)).replace(/[^A-Za-z0-9_-]/g, '_');
+  const tritonMaxBatch = Number(opts.tritonMaxBatch);
+  if (!Number.isInteger(tritonMaxBatch) || tritonMaxBatch < 1) throw new SngpError(`--triton-max-batch: expected a positive integer, got "${opts.tritonMaxBatch}"`);
+  if (opts.out !== undefined) checkOutputPath(opts.out, ONNX_MODEL_OUTPUT, { force, inputs: [dir] });
+  if (opts.triton !== undefined) checkOutputPath(join(opts.triton, tritonName), TRITON_MODEL_OUTPUT, { force, inputs: [dir], flag: '--triton' });
   const ckpt = readCheckpoint(dir);
   if (opts.as !== undefined && opts.as !== 'mc-dropout') throw new SngpError(`--as: expected "mc-dropout", got "${opts.as}"`);
   const mcSamples = opts.mcSamples === undefined ? undefined : Number(opts.mcSamples);
@@ -90,7 +100,8 @@ async function run(dir: string, opts: CliOptions): Promise<void> {
     opts.verifyPoints === 'auto' ? defaultCoverage(opts.as === 'mc-dropout' ? 'mc-dropout' : ckpt.config.method) : (opts.verifyPoints as VerificationCoverage);
   const { bytes, baked, report, verificationReference } = exportModel(ckpt, {
     coverage,
-    meanFieldProbs: opts.meanFieldProbs,
+    // Triton / KServe clients get calibrated probabilities from the graph itself.
+    meanFieldProbs: opts.meanFieldProbs || (opts.triton !== undefined && ckpt.config.method === 'sngp' && opts.as === undefined),
     as: opts.as,
     mcSamples,
     posterior: opts.posterior as PosteriorChoice,
@@ -101,9 +112,15 @@ async function run(dir: string, opts: CliOptions): Promise<void> {
   // Export's float64 reference (SNGP low-rank) is over the same points: verification reuses it.
   const verify = opts.verify ? await verifyModel(bytes, baked, { coverage, reference: verificationReference }) : null;
   // Only a verified model is written, atomically, so a failure never clobbers an existing file.
-  if (!verify || verify.passed) writeFileAtomic(opts.out, bytes, { kind: ONNX_MODEL_OUTPUT, force });
-  if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, written: !verify || verify.passed, export: report, verification: verify }, null, 2) + '\n');
-  else process.stdout.write(describe(report, verify, opts.out) + '\n');
+  if (!verify || verify.passed) {
+    if (opts.out !== undefined) writeFileAtomic(opts.out, bytes, { kind: ONNX_MODEL_OUTPUT, force });
+    if (opts.triton !== undefined) {
+      const t = writeTritonModel(opts.triton, bytes, { name: tritonName, maxBatchSize: tritonMaxBatch, force });
+      process.stderr.write(`Triton model ${join(opts.triton, tritonName)}: max_batch_size ${t.maxBatchSize}${t.maxBatchSize === 0 ? ' (an input or output has no leading batch dimension: no batching on Triton)' : ''}; KServe manifest ${join(opts.triton, tritonName, 'inferenceservice.yaml')}\n`);
+    }
+  }
+  if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, triton: opts.triton, written: !verify || verify.passed, export: report, verification: verify }, null, 2) + '\n');
+  else process.stdout.write(describe(report, verify, opts.out ?? join(opts.triton as string, tritonName, "1", "model.onnx")) + '\n');
   if (verify && !verify.passed) throw new SngpError(`verification failed, nothing written: ${verify.failures.join('; ')}`);
 }
 
@@ -111,7 +128,10 @@ const program = new Command()
   .name('sngp-export')
   .description('Export an SNGP toolkit checkpoint to ONNX (opset 17) and verify it against a float64 reference.')
   .argument('<checkpoint-dir>', 'checkpoint directory (checkpoint.json + weights.safetensors)')
-  .requiredOption('-o, --out <file>', 'output .onnx file (atomically; an existing file is replaced only if it is a model of ours, see --force)')
+  .option('-o, --out <file>', 'output .onnx file (atomically; an existing file is replaced only if it is a model of ours, see --force)')
+  .option('--triton <dir>', 'also (or instead) write a Triton model folder <dir>/<name>/ (config.pbtxt, labels.txt, 1/model.onnx, sngp-card.json, KServe inferenceservice.yaml); SNGP gets graph-side mean-field probs')
+  .option('--name <name>', 'Triton model name (default: the checkpoint folder name)')
+  .option('--triton-max-batch <n>', 'Triton max_batch_size where the graph allows batching', '1024')
   .option('--no-verify', 'skip running the model with onnxruntime-node against the float64 reference')
   .option('--verify-points <coverage>', `points verified: ${COVERAGES.join(' | ')} (auto: every grid/test/OOD point for deterministic and SNGP, a representative ~800-point sample for MC dropout and ensembles; SNGP low-rank: also where the truncation error is measured)`, 'auto')
   .option('--mean-field-probs', 'SNGP: also output mean-field probs [N, K] (for generic ONNX servers)', false)

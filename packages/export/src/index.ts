@@ -13,3 +13,4 @@
 export * from './browser.js';
 export { verifyModel, TOLERANCES, type VerifyOptions, type VerifyReport } from './verify.js';
 export { GraphBuilder, type Dim } from './graph-builder.js';
+export { writeTritonModel, TRITON_MODEL_OUTPUT } from './triton-write.js';

@@ -185,10 +185,10 @@ describe('sngp-export CLI', () => {
     });
   }
 
-  it('missing --out is a one-line usage error, exit 1', () => {
+  it('neither --out nor --triton is a one-line error, exit 1', () => {
     const r = runCli(EXPORT_CLI, [writeRandomCheckpoint('deterministic')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("sngp-export: error: required option '-o, --out <file>' not specified (see sngp-export --help)\n");
+    expect(r.stderr).toBe('sngp-export: error: give --out <file>, --triton <dir>, or both\n');
   });
 
   it("refuses --out at the checkpoint's own files or directory, even with --force", () => {

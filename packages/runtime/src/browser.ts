@@ -16,6 +16,7 @@ import * as ort from 'onnxruntime-web';
 import type { ProviderBackend } from './devices.js';
 import { asBytes, describeSource, fetchBytes, loadFromBytes } from './load.js';
 import { createRunner, type Runner } from './ort-session.js';
+import { connectWith, type ConnectOptions } from './remote.js';
 import type { LoadOptions, ModelSource, SngpModel } from './types.js';
 
 export * from './index.js';
@@ -90,4 +91,18 @@ export async function configureWasm(settings: {
 }): Promise<void> {
   if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
   if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
+}
+
+/**
+ * A model served over the Open Inference Protocol (sngp-serve, Triton, KServe) as an
+ * {@link SngpModel}, as in Node: raw graph outputs from the server, post-processed here. The page
+ * needs the server to allow its origin (CORS) unless both share one.
+ * @param url - the server's base URL (absolute, or relative to the page).
+ * @param options - model name, version, card (bytes, entries or a URL), timeouts, retries.
+ * @returns the remote model (`info.provider` is "remote").
+ * @throws SngpError naming the URL and the server's message when the server cannot be reached,
+ *   does not serve the model, gives no card (and none is passed), or serves another graph.
+ */
+export function connect(url: string | URL, options: ConnectOptions): Promise<SngpModel> {
+  return connectWith(new URL(url, globalThis.location?.href).href, options, (source) => fetchBytes(new URL(source, globalThis.location?.href).href));
 }

@@ -3,3 +3,4 @@ export type { Device, FeatureRow, FloatTensor, LoadOptions, NonFinitePolicy, Pre
 export { DEVICES } from './devices.js';
 export { DEFAULT_BATCH_SIZE } from './model.js';
 export type { Method, ModelCard, Preprocessing, UncertaintyScores, UnseenCategory } from '@sngp/core';
+export type { CardSource, ConnectOptions } from './remote.js';

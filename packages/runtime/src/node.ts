@@ -19,6 +19,7 @@ import * as ortNode from 'onnxruntime-node';
 import type { ProviderBackend } from './devices.js';
 import { asBytes, describeSource, fetchBytes, loadFromBytes } from './load.js';
 import { prepareNodeWebGpu } from './node-webgpu.js';
+import { connectWith, type ConnectOptions } from './remote.js';
 import { createRunner, type OrtApi, type Runner } from './ort-session.js';
 import type { LoadOptions, ModelSource, SngpModel } from './types.js';
 
@@ -118,4 +119,26 @@ export async function configureWasm(settings: {
   const ort = await loadOrtWeb();
   if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
   if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
+}
+
+/**
+ * A model served over the Open Inference Protocol (sngp-serve, Triton, KServe) as an
+ * {@link SngpModel}: `predict` sends the features (and MC dropout's noise) to the server, gets the
+ * raw graph outputs back and post-processes them here, so it gives what `loadModel` gives.
+ *
+ * @example
+ * ```ts
+ * const model = await connect('http://127.0.0.1:8000', { model: 'sngp' });
+ * const p = await model.predict([[0.5, 0.25]]);
+ * // Triton / KServe: the card from the repository sngp-export --triton wrote
+ * const t = await connect('http://triton:8000', { model: 'sngp', card: 'repo/sngp/sngp-card.json' });
+ * ```
+ * @param url - the server's base URL (`http:` or `https:`).
+ * @param options - model name, version, card, timeouts, retries; see {@link ConnectOptions}.
+ * @returns the remote model (`info.provider` is "remote").
+ * @throws SngpError naming the URL and the server's message when the server cannot be reached,
+ *   does not serve the model, gives no card (and none is passed), or serves another graph.
+ */
+export function connect(url: string | URL, options: ConnectOptions): Promise<SngpModel> {
+  return connectWith(url, options, (source, label) => readSource(source, label));
 }
