@@ -44,7 +44,7 @@ describe('sngp-eval end to end', () => {
       else expect(m.test.eceUncalibrated).toBeUndefined();
     }
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(
-      [...METHODS.map((m) => `${m}.png`), 'overview.png', 'ood-histogram.png', 'ood-roc.png', 'reliability.png'].sort(),
+      [...METHODS.map((m) => `${m}.png`), 'overview.png', 'ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png'].sort(),
     );
     // Tie-free scores: no two OOD rows share a log(1 - max p) score merely by float32 rounding, so the
     // baselines' AUPR is no longer exactly the OOD share (500 / 1500) that ties to the last threshold give.

@@ -82,6 +82,6 @@ describe('Fashion-MNIST: classes 5-9 of the test set as OOD for a model of class
     }
     expect(m.reliability.reduce((a, b) => a + b.count, 0)).toBe(5000);
     expect(m.latency.rows).toBe(10_000);
-    expect(readdirSync(join(out, 'figures')).sort()).toEqual(['ood-histogram.png', 'ood-roc.png', 'reliability.png']);
+    expect(readdirSync(join(out, 'figures')).sort()).toEqual(['ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png']);
   }, 300_000);
 });

@@ -19,7 +19,7 @@ const sngp = pipelineModel('sngp');
 const det = pipelineModel('deterministic');
 const { test, ood } = twoMoons(0);
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
-const FIGURES = ['ood-histogram.png', 'ood-roc.png', 'reliability.png'];
+const FIGURES = ['ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png'];
 
 function write(name: string, text: string): string {
   const p = join(dir, name);
@@ -87,7 +87,7 @@ const imageLabels = join(dir, 'mixed-labels.idx');
 writeFileSync(imageLabels, idx('uint8', [n], labels));
 
 describe('--ood on a CSV', () => {
-  it('scores the OOD rows of a CSV against a CSV test set; report has OOD metrics per score and the three figures', () => {
+  it('scores the OOD rows of a CSV against a CSV test set; report has OOD metrics per score and the four figures', () => {
     const out = join(dir, 'report-csv');
     const r = evalCli([sngp, det, '--data', testCsv, '--ood', oodCsv, '--out', out, '--device', 'cpu', '--latency-runs', '1']);
     expect(r.status, r.stderr).toBe(0);
