@@ -17,14 +17,25 @@ export const DEFAULT_ABSTAIN_TARGET: AbstainTarget = { kind: 'keep', value: 0.95
 /** The zod schema of {@link AbstainTarget}. */
 export const abstainTargetSchema = z.discriminatedUnion('kind', [
   /** Keep (answer) at least this fraction of in-domain rows, in (0, 1]. */
-  z.object({ kind: z.literal('keep'), value: z.number().gt(0).max(1) }).strict(),
+  z
+    .object({
+      /** Keep a fraction of the rows. */
+      kind: z.literal('keep'),
+      /** The fraction, in (0, 1]. */
+      value: z.number().gt(0).max(1),
+    })
+    .strict(),
   /** The highest error rate allowed among the kept rows, in [0, 1). */
-  z.object({ kind: z.literal('maxError'), value: z.number().min(0).lt(1) }).strict(),
+  z
+    .object({
+      /** Bound the error rate among the kept rows. */
+      kind: z.literal('maxError'),
+      /** The highest error rate, in [0, 1). */
+      value: z.number().min(0).lt(1),
+    })
+    .strict(),
 ]);
-/**
- * What the threshold was chosen for: `keep` a fraction of rows, or a `maxError` among kept rows.
- * @interface
- */
+/** What the threshold was chosen for: `keep` a fraction of rows, or a `maxError` among kept rows. */
 export type AbstainTarget = z.infer<typeof abstainTargetSchema>;
 
 /**
