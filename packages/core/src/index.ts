@@ -30,7 +30,7 @@ export { TOY_DATA_SETS, TOY_DATA_DEFAULTS, type ToyDataName, makeCircles, makeSp
 export { parseCsv, type CsvOptions, type CsvTableOptions, CsvTableBuilder, CSV_PARSE_OPTIONS, estimateCsvRows } from './csv.js';
 export * from './idx.js';
 export * from './preprocessing.js';
-export { type RiskCoverageCurve, riskCoverageCurve, aurc, riskAtCoverage } from './risk-coverage.js';
+export { type RiskCoverageCurve, riskCoverageCurve, aurc, curveArea, riskAtCoverage } from './risk-coverage.js';
 export {
   type RecordFeed,
   type TableColumn,

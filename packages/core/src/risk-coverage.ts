@@ -55,7 +55,15 @@ export function riskCoverageCurve(uncertainty: ArrayLike<number>, error: ArrayLi
  * @returns AURC in [0, 1]; the overall error rate for a score that ranks nothing.
  */
 export function aurc(uncertainty: ArrayLike<number>, error: ArrayLike<boolean | number>): number {
-  const { risk } = riskCoverageCurve(uncertainty, error);
+  return curveArea(riskCoverageCurve(uncertainty, error));
+}
+
+/**
+ * The area under a risk-coverage curve already computed (what {@link aurc} returns for its rows).
+ * @param curve - from {@link riskCoverageCurve}.
+ * @returns the mean selective risk over its coverages.
+ */
+export function curveArea({ risk }: RiskCoverageCurve): number {
   let s = 0;
   for (let i = 0; i < risk.length; i++) s += risk[i];
   return s / risk.length;

@@ -4,7 +4,7 @@
  * OOD rows, AURC with them mixed into the test set (an OOD row is always an error: no class of the
  * model is right for it) and the FPR at 95 % TPR of OOD detection. The math is core's.
  */
-import { DEFAULT_UNCERTAINTY_SCORE, type UncertaintyScores, aurc, fprAtTpr, riskAtCoverage, riskCoverageCurve } from '@sngp/core';
+import { DEFAULT_UNCERTAINTY_SCORE, type UncertaintyScores, curveArea, fprAtTpr, riskAtCoverage, riskCoverageCurve } from '@sngp/core';
 import type { SelectiveCurves, SelectiveResult } from './types.js';
 
 /** Coverages the selective risk is reported at. */
@@ -30,7 +30,7 @@ export function selectivePrediction(
   const curve = riskCoverageCurve(u, wrong);
   const result: SelectiveResult = {
     score,
-    aurc: aurc(u, wrong),
+    aurc: curveArea(curve),
     riskAtCoverage: REPORT_COVERAGES.map((coverage) => ({ coverage, risk: riskAtCoverage(curve, coverage) })),
     aurcWithOod: null,
     fprAt95Tpr: null,
@@ -44,8 +44,8 @@ export function selectivePrediction(
     const wrongAll = new Uint8Array(all.length);
     wrongAll.set(wrong);
     wrongAll.fill(1, u.length);
-    result.aurcWithOod = aurc(all, wrongAll);
     curves.withOod = riskCoverageCurve(all, wrongAll);
+    result.aurcWithOod = curveArea(curves.withOod);
     const positive = new Uint8Array(all.length).fill(1, u.length);
     result.fprAt95Tpr = fprAtTpr(all, positive, 0.95);
   }
