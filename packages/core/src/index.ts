@@ -161,4 +161,4 @@ export {
   type PosteriorSpectrum,
   type TruncationBound,
 } from './posterior.js';
-export { type OnnxHeader, readOnnxHeader } from './onnx-header.js';
+export { type OnnxHeader, readOnnxHeader, replaceOnnxMetadata } from './onnx-header.js';
