@@ -30,8 +30,10 @@ export function fakeModel(opts: { distanceAware?: boolean; method?: 'sngp' | 'de
         predicted[i] = p >= 0.5 ? 0 : 1;
       }
       const uncertainty = uncertaintyScore(probs, 2);
-      const scores = uncertaintyScores(logSoftmaxRows(logits, 2), 2, opts.method === 'sngp' ? distance : undefined);
-      return { rows: n, numClasses: 2, probs, predicted, confidence: uncertainty.map((u) => 1 - u), uncertainty, scores };
+      const logProbs = logSoftmaxRows(logits, 2);
+      const scores = uncertaintyScores(logProbs, 2, opts.method === 'sngp' ? distance : undefined);
+      const predictedLabel = Array.from(predicted, (c) => model.info.classes[c]);
+      return { rows: n, numClasses: 2, probs, predicted, predictedLabel, confidence: uncertainty.map((u) => 1 - u), uncertainty, scores, logProbs };
     },
     async dispose() {},
   };
