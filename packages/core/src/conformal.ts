@@ -26,7 +26,12 @@ export const CONFORMAL_SCORES = ['lac', 'aps', 'raps'] as const;
 export type ConformalScoreName = (typeof CONFORMAL_SCORES)[number];
 
 /** RAPS's defaults when not given: no penalty on the top class (kReg 1), lambda 0.01. */
-export const RAPS_DEFAULTS = { kReg: 1, lambda: 0.01 } as const;
+export const RAPS_DEFAULTS = {
+  /** Unpenalised ranks. */
+  kReg: 1,
+  /** Penalty per rank beyond kReg. */
+  lambda: 0.01,
+} as const;
 
 /** The default miscoverage alpha: sets cover the true class of 90% of in-domain rows. */
 export const DEFAULT_CONFORMAL_ALPHA = 0.1;
@@ -281,13 +286,21 @@ export function predictionSets(logProbs: ArrayLike<number>, k: number, rule: Con
   return { mask, size };
 }
 
+/** One row's prediction set as lists. */
+export interface PredictionSetList {
+  /** Class indices in the set, ascending. */
+  classes: number[];
+  /** Their names. */
+  labels: string[];
+}
+
 /**
  * The sets as lists of class indices and labels (for people and JSON).
  * @param sets - fixed-shape sets of N rows.
  * @param classes - the K class names.
  * @returns per row the class indices (ascending) and their names.
  */
-export function setLists(sets: PredictionSets, classes: readonly string[]): { classes: number[]; labels: string[] }[] {
+export function setLists(sets: PredictionSets, classes: readonly string[]): PredictionSetList[] {
   const k = classes.length;
   return Array.from(sets.size, (_, i) => {
     const idx: number[] = [];
@@ -304,7 +317,16 @@ export function setLists(sets: PredictionSets, classes: readonly string[]): { cl
  * @returns the fraction of rows whose set holds the true class, and the mean set size.
  * @throws SngpError for bad labels or an empty subset.
  */
-export function setCoverage(sets: PredictionSets, labels: ArrayLike<number>, rows?: ArrayLike<number>): { coverage: number; meanSize: number } {
+export function setCoverage(
+  sets: PredictionSets,
+  labels: ArrayLike<number>,
+  rows?: ArrayLike<number>,
+): {
+  /** Fraction of rows whose set holds the true class. */
+  coverage: number;
+  /** Mean set size. */
+  meanSize: number;
+} {
   const n = sets.size.length;
   const k = sets.mask.length / n;
   checkLabels(labels, n, k);
