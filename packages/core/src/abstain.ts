@@ -14,29 +14,28 @@ import { UNCERTAINTY_SCORE_NAMES } from './uncertainty.js';
 /** The default abstain target: keep 95% of in-domain rows. */
 export const DEFAULT_ABSTAIN_TARGET: AbstainTarget = { kind: 'keep', value: 0.95 };
 
-/** The zod schema of {@link AbstainTarget}. */
-export const abstainTargetSchema = z.discriminatedUnion('kind', [
-  /** Keep (answer) at least this fraction of in-domain rows, in (0, 1]. */
-  z
-    .object({
-      /** Keep a fraction of the rows. */
-      kind: z.literal('keep'),
-      /** The fraction, in (0, 1]. */
-      value: z.number().gt(0).max(1),
-    })
-    .strict(),
+/** Keep (answer) at least a fraction of in-domain rows. */
+export interface KeepTarget {
+  /** Always `keep`. */
+  kind: 'keep';
+  /** The fraction of rows to keep, in (0, 1]. */
+  value: number;
+}
+/** Keep as many rows as possible with at most an error rate among them. */
+export interface MaxErrorTarget {
+  /** Always `maxError`. */
+  kind: 'maxError';
   /** The highest error rate allowed among the kept rows, in [0, 1). */
-  z
-    .object({
-      /** Bound the error rate among the kept rows. */
-      kind: z.literal('maxError'),
-      /** The highest error rate, in [0, 1). */
-      value: z.number().min(0).lt(1),
-    })
-    .strict(),
-]);
+  value: number;
+}
 /** What the threshold was chosen for: `keep` a fraction of rows, or a `maxError` among kept rows. */
-export type AbstainTarget = z.infer<typeof abstainTargetSchema>;
+export type AbstainTarget = KeepTarget | MaxErrorTarget;
+
+/** The zod schema of {@link AbstainTarget}. */
+export const abstainTargetSchema: z.ZodType<AbstainTarget> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('keep'), value: z.number().gt(0).max(1) }).strict(),
+  z.object({ kind: z.literal('maxError'), value: z.number().min(0).lt(1) }).strict(),
+]);
 
 /**
  * The zod schema of {@link AbstainRule} (the model card's `sngp.abstain`): a runtime score name, a

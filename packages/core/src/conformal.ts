@@ -27,9 +27,9 @@ export type ConformalScoreName = (typeof CONFORMAL_SCORES)[number];
 
 /** RAPS's defaults when not given: no penalty on the top class (kReg 1), lambda 0.01. */
 export const RAPS_DEFAULTS = {
-  /** Classes beyond this rank are penalised. */
+  /** Unpenalised ranks. */
   kReg: 1,
-  /** The penalty per class beyond `kReg`. */
+  /** Penalty per rank beyond kReg. */
   lambda: 0.01,
 } as const;
 
@@ -286,21 +286,21 @@ export function predictionSets(logProbs: ArrayLike<number>, k: number, rule: Con
   return { mask, size };
 }
 
+/** One row's prediction set as lists. */
+export interface PredictionSetList {
+  /** Class indices in the set, ascending. */
+  classes: number[];
+  /** Their names. */
+  labels: string[];
+}
+
 /**
  * The sets as lists of class indices and labels (for people and JSON).
  * @param sets - fixed-shape sets of N rows.
  * @param classes - the K class names.
  * @returns per row the class indices (ascending) and their names.
  */
-export function setLists(
-  sets: PredictionSets,
-  classes: readonly string[],
-): {
-  /** Class indices in the set, ascending. */
-  classes: number[];
-  /** Their labels. */
-  labels: string[];
-}[] {
+export function setLists(sets: PredictionSets, classes: readonly string[]): PredictionSetList[] {
   const k = classes.length;
   return Array.from(sets.size, (_, i) => {
     const idx: number[] = [];
@@ -322,7 +322,7 @@ export function setCoverage(
   labels: ArrayLike<number>,
   rows?: ArrayLike<number>,
 ): {
-  /** Share of rows whose set holds the true class. */
+  /** Fraction of rows whose set holds the true class. */
   coverage: number;
   /** Mean set size. */
   meanSize: number;

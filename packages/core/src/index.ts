@@ -120,6 +120,7 @@ export {
   trueClassScores,
   calibrateConformal,
   type PredictionSets,
+  type PredictionSetList,
   predictionSets,
   setLists,
   setCoverage,
@@ -128,6 +129,8 @@ export {
   DEFAULT_ABSTAIN_TARGET,
   abstainTargetSchema,
   type AbstainTarget,
+  type KeepTarget,
+  type MaxErrorTarget,
   abstainRuleSchema,
   type AbstainRule,
   chooseAbstainRule,
@@ -162,4 +165,4 @@ export {
   type PosteriorSpectrum,
   type TruncationBound,
 } from './posterior.js';
-export { type OnnxHeader, readOnnxHeader } from './onnx-header.js';
+export { type OnnxHeader, readOnnxHeader, replaceOnnxMetadata } from './onnx-header.js';

@@ -114,3 +114,76 @@ export function readOnnxHeader(bytes: Uint8Array, source: string): OnnxHeader {
     throw new SngpError(`${source}: not an ONNX model (no ${irVersion === null ? 'ir_version' : 'graph'} field)`);
   return { irVersion, opsets, metadata };
 }
+
+function varintBytes(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
+/**
+ * The same ONNX model with its `metadata_props` replaced by `props` (every other top-level field,
+ * the graph included, is copied byte for byte). Pure: works in Node and browsers.
+ * @param bytes - the whole .onnx file.
+ * @param props - the new metadata_props, in order.
+ * @param source - names the model in error messages.
+ * @returns the new file's bytes.
+ * @throws SngpError if the bytes are not an ONNX model.
+ */
+export function replaceOnnxMetadata(bytes: Uint8Array, props: Record<string, string>, source: string): Uint8Array {
+  readOnnxHeader(bytes, source);
+  const enc = new TextEncoder();
+  const delimited = (field: number, payload: Uint8Array): Uint8Array => {
+    const head = [...varintBytes(field * 8 + 2), ...varintBytes(payload.length)];
+    const out = new Uint8Array(head.length + payload.length);
+    out.set(head);
+    out.set(payload, head.length);
+    return out;
+  };
+  const parts: Uint8Array[] = [];
+  // Copy every top-level field except metadata_props, as bytes (positions from a second walk).
+  let pos = 0;
+  for (const f of fields(bytes)) {
+    const start = pos;
+    const end = f.bytes ? f.bytes.byteOffset - bytes.byteOffset + f.bytes.length : nextFieldEnd(bytes, start);
+    pos = end;
+    if (!(f.field === MODEL_METADATA_PROPS && f.wire === 2)) parts.push(bytes.subarray(start, end));
+  }
+  for (const [key, value] of Object.entries(props)) {
+    const k = delimited(1, enc.encode(key));
+    const v = delimited(2, enc.encode(value));
+    const entry = new Uint8Array(k.length + v.length);
+    entry.set(k);
+    entry.set(v, k.length);
+    parts.push(delimited(MODEL_METADATA_PROPS, entry));
+  }
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** End of the varint or fixed-width field starting at `start` (its key, then its value). */
+function nextFieldEnd(buf: Uint8Array, start: number): number {
+  let pos = start;
+  let key = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[pos++];
+    key += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) break;
+    mul *= 128;
+  }
+  const wire = key % 8;
+  if (wire === 1) return pos + 8;
+  if (wire === 5) return pos + 4;
+  while (buf[pos++] & 0x80);
+  return pos;
+}

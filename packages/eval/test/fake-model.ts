@@ -32,7 +32,7 @@ export function fakeModel(opts: { distanceAware?: boolean; method?: 'sngp' | 'de
       const uncertainty = uncertaintyScore(probs, 2);
       const logProbs = logSoftmaxRows(logits, 2);
       const scores = uncertaintyScores(logProbs, 2, opts.method === 'sngp' ? distance : undefined);
-      const predictedLabel = Array.from(predicted, (c) => String(c));
+      const predictedLabel = Array.from(predicted, (c) => model.info.classes[c]);
       return { rows: n, numClasses: 2, probs, predicted, predictedLabel, confidence: uncertainty.map((u) => 1 - u), uncertainty, scores, logProbs };
     },
     async dispose() {},
