@@ -25,6 +25,16 @@ async function calibrated(method: Method, score: 'lac' | 'aps' = 'lac') {
 }
 
 describe('prediction sets and abstain flags from the card', () => {
+  it.each(METHODS)('%s: the main job writes both rules into the model (sngp-calibrate on a two-moons draw)', async (method) => {
+    const model = await loadModel(modelPath(method), { device: 'cpu' });
+    expect(model.info.card.conformal).toMatchObject({ alpha: 0.1, score: 'lac', n: 1000 });
+    expect(model.info.card.abstain).toMatchObject({ score: 'logNonMax', target: { kind: 'keep', value: 0.95 }, keptFraction: 0.95, oodRows: 500 });
+    const p = await model.predict(twoMoons().test.x);
+    expect(p.setSize!.length).toBe(p.rows);
+    expect(p.abstain!.length).toBe(p.rows);
+    await model.dispose();
+  });
+
   it.each(METHODS)('%s: sets follow the LAC rule, abstain the threshold; coverage on the test draw', async (method) => {
     const { model, conformal, abstain, val } = await calibrated(method);
     expect(model.info.card.conformal).toEqual(conformal);
@@ -73,7 +83,10 @@ describe('prediction sets and abstain flags from the card', () => {
     for (let i = 0; i < o.rows; i++) expect(o.abstain![i]).toBe(o.scores.logNonMax[i] > -5 ? 1 : 0);
     await expect(model.predict(x, { abstainThreshold: NaN })).rejects.toThrow(/options.abstainThreshold: expected a finite number, got null/);
     await model.dispose();
-    const plain = await loadModel(modelPath('deterministic'), { device: 'cpu' });
+    // The main job's models carry rules (sngp-calibrate): strip them for a model without any.
+    const bytes = new Uint8Array(readFileSync(modelPath('deterministic')));
+    const { 'sngp.conformal': _c, 'sngp.abstain': _a, ...props } = readMetadata(bytes);
+    const plain = await loadModel(withMetadata(bytes, props), { device: 'cpu' });
     await expect(plain.predict(x, { abstainThreshold: 0 })).rejects.toThrow(/the model card has no abstain rule/);
     const p = await plain.predict(x);
     expect(p.setMask).toBeUndefined();
