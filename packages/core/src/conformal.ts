@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { SngpError } from './errors.js';
+import { Rng } from './rng.js';
 
 /**
  * The nonconformity scores (MAPIE's and torch-uncertainty's definitions, non-randomized):
@@ -340,4 +341,91 @@ export function setCoverage(
     size += sets.size[i];
   }
   return { coverage: covered / m, meanSize: size / m };
+}
+
+/** Coverage and set size of split-conformal sets over many random calibration / test splits. */
+export interface SplitCoverage {
+  /** Calibration rows per split. */
+  calibrationRows: number;
+  /** Test rows per split. */
+  testRows: number;
+  /** ceil((n + 1)(1 - alpha)) / (n + 1): the mean coverage exchangeable rows get. */
+  expected: number;
+  /** Mean test coverage over the splits. */
+  meanCoverage: number;
+  /** Standard deviation of a split's coverage. */
+  sdCoverage: number;
+  /** Lowest and highest split coverage. */
+  minCoverage: number;
+  /** Highest split coverage. */
+  maxCoverage: number;
+  /** Mean set size over the splits' test rows. */
+  meanSize: number;
+}
+
+/**
+ * The coverage guarantee checked empirically: split N labelled rows at random into calibration
+ * (the first `calibrationRows` of a permutation) and test, calibrate the quantile on one part and
+ * measure coverage and set size on the other, `splits` times. The model's log-probabilities are
+ * computed once; only the split changes.
+ * @param logProbs - float64 log-probabilities of the N rows, [N, K].
+ * @param k - classes K.
+ * @param labels - true class indices [N].
+ * @param options - score, alpha, split count, calibration rows per split (default half) and seed.
+ * @returns the figures over the splits.
+ * @throws SngpError for bad labels, too few calibration rows for alpha, or fewer than 1 test row.
+ */
+export function splitCoverage(
+  logProbs: ArrayLike<number>,
+  k: number,
+  labels: ArrayLike<number>,
+  options: ConformalScore & {
+    /** Miscoverage in (0, 1). */
+    alpha: number;
+    /** Random splits (>= 1). */
+    splits: number;
+    /** Calibration rows per split (default floor(N / 2)). */
+    calibrationRows?: number;
+    /** Seed of the splits (default 0). */
+    seed?: number;
+  },
+): SplitCoverage {
+  const all = classScores(logProbs, k, scoreOf(options));
+  const n = labels.length;
+  checkLabels(labels, n, k);
+  const nCal = options.calibrationRows ?? Math.floor(n / 2);
+  const nTest = n - nCal;
+  if (nTest < 1) throw new SngpError(`split coverage: ${n} rows leave no test row after ${nCal} calibration rows`);
+  if (conformalRank(nCal, options.alpha) > nCal)
+    throw new SngpError(`split coverage: ${nCal} calibration rows are too few for alpha ${options.alpha} (need ${minCalibrationRows(options.alpha)})`);
+  const rng = new Rng(options.seed ?? 0);
+  const truth = new Float64Array(n);
+  for (let i = 0; i < n; i++) truth[i] = all[i * k + labels[i]];
+  const cal = new Float64Array(nCal);
+  const coverages: number[] = [];
+  let sizes = 0;
+  for (let s = 0; s < options.splits; s++) {
+    const perm = rng.permutation(n);
+    for (let i = 0; i < nCal; i++) cal[i] = truth[perm[i]];
+    const q = conformalQuantile(cal, options.alpha).quantile;
+    let covered = 0;
+    for (let t = nCal; t < n; t++) {
+      const i = perm[t];
+      if (truth[i] <= q) covered++;
+      for (let j = 0; j < k; j++) if (all[i * k + j] <= q) sizes++;
+    }
+    coverages.push(covered / nTest);
+  }
+  const mean = coverages.reduce((a, b) => a + b, 0) / coverages.length;
+  const sd = Math.sqrt(coverages.reduce((a, c) => a + (c - mean) ** 2, 0) / Math.max(1, coverages.length - 1));
+  return {
+    calibrationRows: nCal,
+    testRows: nTest,
+    expected: conformalRank(nCal, options.alpha) / (nCal + 1),
+    meanCoverage: mean,
+    sdCoverage: sd,
+    minCoverage: Math.min(...coverages),
+    maxCoverage: Math.max(...coverages),
+    meanSize: sizes / (nTest * options.splits),
+  };
 }

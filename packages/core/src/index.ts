@@ -124,6 +124,8 @@ export {
   predictionSets,
   setLists,
   setCoverage,
+  splitCoverage,
+  type SplitCoverage,
 } from './conformal.js';
 export {
   DEFAULT_ABSTAIN_TARGET,

@@ -10,6 +10,7 @@ import {
   predictionSets,
   setCoverage,
   setLists,
+  splitCoverage,
   trueClassScores,
 } from '../src/index.js';
 
@@ -140,5 +141,45 @@ describe('split-conformal coverage on synthetic data', () => {
     }
     expect(expected).toBeCloseTo(181 / 201, 12);
     expect(Math.abs(sum / splits - expected)).toBeLessThan(0.01);
+  });
+});
+
+describe('coverage over random calibration / test splits', () => {
+  /**
+   * N rows of a calibrated 3-class model with peaked random probabilities, labels drawn from them:
+   * any fixed model is exchangeable over rows. (With labels unrelated to the probabilities, the
+   * true class is often ranked last, APS scores it exactly 1, and the tie makes every set full.)
+   */
+  function rows(n: number, seed: number) {
+    const rng = new Rng(seed);
+    const lp = new Float64Array(3 * n);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const w = [0, 1, 2].map(() => Math.exp(2.5 * rng.normal()));
+      const s = w[0] + w[1] + w[2];
+      for (let j = 0; j < 3; j++) lp[3 * i + j] = Math.log(w[j] / s);
+      const u = rng.uniform() * s;
+      y[i] = u < w[0] ? 0 : u < w[0] + w[1] ? 1 : 2;
+    }
+    return { lp, y };
+  }
+
+  it.each(['lac', 'aps', 'raps'] as const)('%s: the mean coverage is the finite-sample expectation r / (n + 1)', (score) => {
+    const { lp, y } = rows(400, 1);
+    const r = splitCoverage(lp, 3, y, { score, alpha: 0.1, splits: 2000, seed: 3 });
+    expect(r.calibrationRows).toBe(200);
+    expect(r.expected).toBeCloseTo(181 / 201, 12);
+    // Monte Carlo error of 2,000 splits: sd / sqrt(2000) is about 0.0006 here.
+    expect(Math.abs(r.meanCoverage - r.expected)).toBeLessThan(5 * (r.sdCoverage / Math.sqrt(2000)) + 1e-9);
+    expect(r.minCoverage).toBeLessThan(r.meanCoverage);
+    expect(r.meanSize).toBeGreaterThan(1); // 90 % coverage of a 3-class model this unsure needs multi-class sets
+    expect(r.meanSize).toBeLessThan(3);
+  });
+
+  it('a wrong rank would be caught: alpha 0.3 gives a mean far from alpha 0.1', () => {
+    const { lp, y } = rows(400, 2);
+    const a = splitCoverage(lp, 3, y, { score: 'lac', alpha: 0.3, splits: 500 });
+    expect(a.meanCoverage).toBeLessThan(0.75);
+    expect(() => splitCoverage(lp, 3, y, { score: 'lac', alpha: 0.1, splits: 1, calibrationRows: 5 })).toThrow(/5 calibration rows are too few for alpha 0.1 \(need 9\)/);
   });
 });
