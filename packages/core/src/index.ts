@@ -126,6 +126,7 @@ export {
   setCoverage,
   splitCoverage,
   type SplitCoverage,
+  rowUniforms,
 } from './conformal.js';
 export {
   DEFAULT_ABSTAIN_TARGET,

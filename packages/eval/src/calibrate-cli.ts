@@ -32,6 +32,7 @@ interface CliOptions {
   rapsKReg?: string;
   rapsLambda?: string;
   sets: boolean;
+  randomize: boolean;
   abstain: string;
   abstainScore: string;
   out?: string;
@@ -64,9 +65,16 @@ function conformalScore(o: CliOptions): ConformalScore | null {
   if (score !== 'raps' && (o.rapsKReg !== undefined || o.rapsLambda !== undefined))
     throw new InvalidArgumentError(`--raps-k-reg and --raps-lambda are for --score raps, not ${score}`);
   if (!o.sets) return null;
-  if (score !== 'raps') return { score };
+  if (score === 'lac') {
+    if (!o.randomize) throw new InvalidArgumentError('--no-randomize is for --score aps or raps; LAC is not randomized');
+    return { score };
+  }
+  // Randomized by default: the deterministic APS ties every misclassified row of a binary problem at score 1.
+  const randomized = o.randomize ? { randomized: true } : {};
+  if (score === 'aps') return { score, ...randomized };
   return {
     score,
+    ...randomized,
     kReg: o.rapsKReg === undefined ? undefined : fraction('--raps-k-reg', o.rapsKReg, (x) => Number.isInteger(x) && x >= 0, 'a whole number >= 0'),
     lambda: o.rapsLambda === undefined ? undefined : fraction('--raps-lambda', o.rapsLambda, (x) => x >= 0, 'a number >= 0'),
   };
@@ -91,6 +99,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--score <s>', `conformal score: ${CONFORMAL_SCORES.join(' | ')}`, 'lac')
     .option('--raps-k-reg <n>', 'RAPS: ranks without a penalty (default 1)')
     .option('--raps-lambda <x>', 'RAPS: penalty per rank beyond k-reg (default 0.01)')
+    .option('--no-randomize', 'APS / RAPS: the deterministic score (conservative: coverage can be far above 1 - alpha) instead of the randomized one (U from a hash of the row)')
     .option('--no-sets', 'write no conformal rule (an abstain rule only)')
     .option('--abstain <target>', 'abstain threshold target: keep:<fraction of rows answered> | max-error:<error rate among answered rows> | none', 'keep:0.95')
     .option('--abstain-score <s>', `uncertainty score the threshold applies to: ${UNCERTAINTY_SCORE_NAMES.join(' | ')}`, 'logNonMax')

@@ -30,6 +30,7 @@ import {
   predictionSets,
   readOnnxHeader,
   replaceOnnxMetadata,
+  rowUniforms,
   setCoverage,
 } from '@sngp/core';
 import { ONNX_MODEL_OUTPUT, checkOutputPath, writeFileAtomic } from '@sngp/core/node';
@@ -48,7 +49,7 @@ export interface CalibrateOptions extends DataOptions {
   force?: boolean;
   /** Where the runtime runs the rows. */
   device?: Device;
-  /** Conformal sets' score, or null for no sets (default `lac`); RAPS takes `kReg` / `lambda`. */
+  /** Conformal sets' score, or null for no sets (default `lac`); RAPS takes `kReg` / `lambda`, APS / RAPS `randomized`. */
   conformal?: ConformalScore | null;
   /** Miscoverage alpha in (0, 1) (default 0.1: sets hold the true class of 90 % of rows). */
   alpha?: number;
@@ -83,7 +84,8 @@ export interface CalibrationResult {
 
 /**
  * The decision rules of one model from its predictions of held-out rows (pure).
- * @param pred - the runtime's float64 log-probabilities, predictions and scores of the rows.
+ * @param pred - the runtime's float64 log-probabilities, predictions and scores of the rows, and
+ *   their uniforms (core's rowUniforms of the features) for randomized APS / RAPS.
  * @param labels - their true class indices.
  * @param k - classes.
  * @param ood - the runtime's scores of OOD rows, or null.
@@ -92,7 +94,7 @@ export interface CalibrationResult {
  * @throws SngpError from core's calibrators (too few rows, a non-finite score, an unreachable target).
  */
 export function decisionRules(
-  pred: { logProbs: Float64Array; predicted: Int32Array; scores: UncertaintyScores },
+  pred: { logProbs: Float64Array; predicted: Int32Array; scores: UncertaintyScores; uniforms: Float64Array },
   labels: Int32Array,
   k: number,
   ood: UncertaintyScores | null,
@@ -103,8 +105,8 @@ export function decisionRules(
   let conformal: ConformalRule | null = null;
   let sets: CalibrationResult['sets'] = null;
   if (score) {
-    conformal = calibrateConformal(pred.logProbs, k, labels, { ...score, alpha, source: opts.source });
-    const s = setCoverage(predictionSets(pred.logProbs, k, conformal), labels);
+    conformal = calibrateConformal(pred.logProbs, k, labels, { ...score, alpha, source: opts.source, uniforms: pred.uniforms });
+    const s = setCoverage(predictionSets(pred.logProbs, k, conformal, pred.uniforms), labels);
     sets = { expected: conformalRank(conformal.n, alpha) / (conformal.n + 1), calibrationCoverage: s.coverage, meanSize: s.meanSize };
   }
   const target = opts.abstain === undefined ? DEFAULT_ABSTAIN_TARGET : opts.abstain;
@@ -179,7 +181,7 @@ export async function runCalibration(opts: CalibrateOptions, log: (msg: string) 
       // The card's calibrated settings (no overrides): what predict applies the rules with.
       const pred = await model.predict(rows.x);
       const ood = oodX ? (await model.predict(oodX)).scores : null;
-      rules = decisionRules(pred, rows.y, info.classes.length, ood, { ...opts, source });
+      rules = decisionRules({ ...pred, uniforms: rowUniforms(rows.x, info.inputDim) }, rows.y, info.classes.length, ood, { ...opts, source });
     } finally {
       await model.dispose();
     }
@@ -216,7 +218,7 @@ export function describeCalibration(r: CalibrationResult): string {
   const parts: string[] = [];
   if (r.conformal && r.sets)
     parts.push(
-      `${r.conformal.score.toUpperCase()} sets at alpha ${r.conformal.alpha} on ${r.conformal.n} rows: quantile ${r.conformal.quantile.toPrecision(6)}, ` +
+      `${r.conformal.randomized ? 'randomized ' : ''}${r.conformal.score.toUpperCase()} sets at alpha ${r.conformal.alpha} on ${r.conformal.n} rows: quantile ${r.conformal.quantile.toPrecision(6)}, ` +
         `expected coverage ${r.sets.expected.toFixed(4)}, mean size ${r.sets.meanSize.toFixed(3)} on the calibration rows`,
     );
   if (r.abstain) {

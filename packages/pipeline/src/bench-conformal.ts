@@ -2,7 +2,8 @@
  * Conformal coverage benchmark (`npm run bench:conformal`, after `npm run bench:real`): for every
  * bench:real data set and method, the model bench:real trained with the CLI defaults predicts the
  * held-out test rows once; then `--splits` random calibration / test splits (half and half) of those
- * rows check the split-conformal guarantee for LAC, APS and RAPS at alpha 0.1: the mean coverage
+ * rows check the split-conformal guarantee for LAC, APS and RAPS (randomized, sngp-calibrate's
+ * default) at alpha 0.1: the mean coverage
  * over the splits against its finite-sample expectation ceil((n + 1)(1 - alpha)) / (n + 1), and on
  * sets with at least 1,000 test rows per split the lowest split's coverage against 1 - alpha - 3 points.
  *
@@ -14,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONFORMAL_SCORES, DEFAULT_CONFORMAL_ALPHA, METHODS, type Method, SngpError, type SplitCoverage, splitCoverage } from '@sngp/core';
+import { CONFORMAL_SCORES, DEFAULT_CONFORMAL_ALPHA, METHODS, type Method, SngpError, type SplitCoverage, rowUniforms, splitCoverage } from '@sngp/core';
 import { writeFileAtomic } from '@sngp/core/node';
 import { type DataOptions, dataForModel, formatMarkdownTable, formatTextTable, loadEvalData, loadEvalModel } from '@sngp/eval';
 import { pipelinePackageDir } from './config.js';
@@ -75,8 +76,10 @@ runStage(async () => {
         const opts = dataOptions(d.test);
         const data = dataForModel(await loadEvalData(opts, { info: model.info, file }, () => {}), model.info, file);
         const pred = await model.predict(data.test.x);
+        const uniforms = rowUniforms(data.test.x, data.test.d);
         for (const score of CONFORMAL_SCORES) {
-          const r = splitCoverage(pred.logProbs, model.info.classes.length, data.test.y as Int32Array, { score, alpha, splits, seed: 1 });
+          // APS and RAPS as sngp-calibrate writes them by default: randomized.
+          const r = splitCoverage(pred.logProbs, model.info.classes.length, data.test.y as Int32Array, { score, randomized: score !== 'lac', alpha, splits, seed: 1, uniforms });
           rows.push({
             dataset: d.name,
             method,
