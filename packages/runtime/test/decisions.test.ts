@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { calibrateConformal, chooseAbstainRule, moonsValidation, twoMoons, type Method } from '@sngp/core';
+import { calibrateConformal, chooseAbstainRule, moonsValidation, predictionSets, rowUniforms, setCoverage, twoMoons, type Method } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/node.js';
 import { METHODS, modelPath } from './fixtures.js';
@@ -60,6 +60,27 @@ describe('prediction sets and abstain flags from the card', () => {
     // Tie-free scores: the kept fraction on the calibration rows is exactly ceil(0.95 n) / n.
     const back = await model.predict(val.x);
     expect(back.abstain!.reduce((a, v) => a + v, 0)).toBe(val.y.length - Math.ceil(0.95 * val.y.length));
+    await model.dispose();
+  });
+
+  it('randomized APS: U from each row\'s features, so a row gets the same set in any batch', async () => {
+    const bytes = new Uint8Array(readFileSync(modelPath('sngp')));
+    const plain = await loadModel(bytes, { device: 'cpu' });
+    const v = moonsValidation();
+    const p = await plain.predict(v.x);
+    const rule = calibrateConformal(p.logProbs, 2, v.y!, { score: 'aps', randomized: true, alpha: 0.1, source: 'moons-validation', uniforms: rowUniforms(v.x, 2) });
+    await plain.dispose();
+    const model = await loadModel(withMetadata(bytes, { ...readMetadata(bytes), 'sngp.conformal': JSON.stringify(rule) }), { device: 'cpu' });
+    const { test } = twoMoons();
+    const all = await model.predict(test.x);
+    expect(all.setMask).toEqual(predictionSets(all.logProbs, 2, rule, rowUniforms(test.x, 2)).mask);
+    // Coverage on the test draw within a few points of 0.9; both sizes 0/1 or 1/2 occur (a rule, not a constant).
+    expect(Math.abs(setCoverage({ mask: all.setMask!, size: all.setSize! }, test.y!).coverage - 0.9)).toBeLessThan(0.04);
+    expect(new Set(all.setSize).size).toBeGreaterThan(1);
+    for (const i of [0, 7, 123, 999]) {
+      const one = await model.predict(test.x.slice(2 * i, 2 * i + 2));
+      expect(Array.from(one.setMask!), `row ${i}`).toEqual(Array.from(all.setMask!.subarray(2 * i, 2 * i + 2)));
+    }
     await model.dispose();
   });
 
