@@ -415,6 +415,8 @@ export interface SplitCoverage {
   maxCoverage: number;
   /** Mean set size over the splits' test rows. */
   meanSize: number;
+  /** Each split's coverage, in split order. */
+  coverages: Float64Array;
 }
 
 /**
@@ -483,5 +485,6 @@ export function splitCoverage(
     minCoverage: Math.min(...coverages),
     maxCoverage: Math.max(...coverages),
     meanSize: sizes / (nTest * options.splits),
+    coverages: Float64Array.from(coverages),
   };
 }

@@ -5,7 +5,10 @@
  * rows check the split-conformal guarantee for LAC, APS and RAPS (randomized, sngp-calibrate's
  * default) at alpha 0.1: the mean coverage
  * over the splits against its finite-sample expectation ceil((n + 1)(1 - alpha)) / (n + 1), and on
- * sets with at least 1,000 test rows per split the lowest split's coverage against 1 - alpha - 3 points.
+ * sets with at least 1,000 test rows per split the lowest coverage of the first 100 splits (the
+ * issue's count; the minimum of 1,000 draws sits lower only because there are more draws) against
+ * 1 - alpha - 3 points. The mean uses every split: 1,000 bring its Monte Carlo error on a 39-row
+ * table to 0.003, below the 1-point tolerance (100 would leave 0.009).
  *
  *   node dist/bench-conformal.js [--from <bench:real out dir>] [--datasets wine,penguins] [--splits 1000] [--quick]
  *
@@ -28,9 +31,11 @@ export const MEAN_TOLERANCE = 0.01;
 export const SPLIT_TOLERANCE = 0.03;
 /** Test rows per split from which the per-split bound is checked. */
 export const LARGE_TEST_ROWS = 1000;
+/** The per-split bound is checked over this many splits. */
+export const MIN_SPLITS = 100;
 
 /** One data set, method and score over the splits (a row of results.json). */
-export interface ConformalRow extends SplitCoverage {
+export interface ConformalRow extends Omit<SplitCoverage, 'coverages'> {
   dataset: string;
   method: Method;
   score: (typeof CONFORMAL_SCORES)[number];
@@ -38,7 +43,9 @@ export interface ConformalRow extends SplitCoverage {
   standardError: number;
   /** |meanCoverage - expected| <= MEAN_TOLERANCE. */
   meanOk: boolean;
-  /** minCoverage >= 1 - alpha - SPLIT_TOLERANCE; null when the test part has fewer than LARGE_TEST_ROWS rows. */
+  /** Lowest coverage of the first MIN_SPLITS splits. */
+  minCoverage100: number;
+  /** minCoverage100 >= 1 - alpha - SPLIT_TOLERANCE; null when the test part has fewer than LARGE_TEST_ROWS rows. */
   minOk: boolean | null;
 }
 
@@ -79,15 +86,17 @@ runStage(async () => {
         const uniforms = rowUniforms(data.test.x, data.test.d);
         for (const score of CONFORMAL_SCORES) {
           // APS and RAPS as sngp-calibrate writes them by default: randomized.
-          const r = splitCoverage(pred.logProbs, model.info.classes.length, data.test.y as Int32Array, { score, randomized: score !== 'lac', alpha, splits, seed: 1, uniforms });
+          const { coverages, ...r } = splitCoverage(pred.logProbs, model.info.classes.length, data.test.y as Int32Array, { score, randomized: score !== 'lac', alpha, splits, seed: 1, uniforms });
+          const minCoverage100 = Math.min(...coverages.subarray(0, MIN_SPLITS));
           rows.push({
             dataset: d.name,
             method,
             score,
             ...r,
             standardError: r.sdCoverage / Math.sqrt(splits),
+            minCoverage100,
             meanOk: Math.abs(r.meanCoverage - r.expected) <= MEAN_TOLERANCE,
-            minOk: r.testRows >= LARGE_TEST_ROWS ? r.minCoverage >= 1 - alpha - SPLIT_TOLERANCE : null,
+            minOk: r.testRows >= LARGE_TEST_ROWS ? minCoverage100 >= 1 - alpha - SPLIT_TOLERANCE : null,
           });
         }
         log(`${d.name}: ${method} (${data.test.n} held-out rows) done`);
@@ -100,7 +109,7 @@ runStage(async () => {
   const machine = `${c.length} x ${c[0]?.model ?? 'unknown cpu'}, node ${process.versions.node}, load avg ${loadavg()[0].toFixed(2)}`;
   const f = (v: number, digits = 4) => v.toFixed(digits);
   const table = [
-    ['Data set', 'Method', 'Score', 'n cal / test', 'Expected', 'Mean coverage', 'SE', 'Min', 'Max', 'Mean size', 'Check'],
+    ['Data set', 'Method', 'Score', 'n cal / test', 'Expected', 'Mean coverage', 'SE', `Min (${MIN_SPLITS} splits)`, 'Min (all)', 'Max', 'Mean size', 'Check'],
     ...rows.map((r) => [
       r.dataset,
       r.method,
@@ -109,6 +118,7 @@ runStage(async () => {
       f(r.expected),
       f(r.meanCoverage),
       f(r.standardError),
+      f(r.minCoverage100),
       f(r.minCoverage),
       f(r.maxCoverage),
       f(r.meanSize, 3),
@@ -118,7 +128,7 @@ runStage(async () => {
   const failed = rows.filter((r) => !r.meanOk || r.minOk === false);
   const summary =
     `${rows.length - failed.length} of ${rows.length} pass: mean coverage over ${splits} splits within ${MEAN_TOLERANCE * 100} point of ` +
-    `ceil((n + 1)(1 - alpha)) / (n + 1) at alpha ${alpha}; with >= ${LARGE_TEST_ROWS} test rows no split below ${1 - alpha - SPLIT_TOLERANCE}.`;
+    `ceil((n + 1)(1 - alpha)) / (n + 1) at alpha ${alpha}; with >= ${LARGE_TEST_ROWS} test rows none of the first ${MIN_SPLITS} splits below ${(1 - alpha - SPLIT_TOLERANCE).toFixed(2)}.`;
   const out = join(from, 'conformal');
   writeFileAtomic(join(out, 'results.json'), JSON.stringify({ quick, splits, alpha, machine, rows }, null, 2) + '\n');
   writeFileAtomic(join(out, 'results.md'), `Machine: ${machine}${quick ? ' (quick run)' : ''}\n\n${formatMarkdownTable(table)}\n\n${summary}\n`);
