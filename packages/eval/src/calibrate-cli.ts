@@ -15,18 +15,10 @@ import {
 } from '@sngp/core';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import { runCalibration } from './calibrate.js';
-import { parseClassList } from './classes.js';
+import { type DataFlagValues, addDataFlags, dataOptionsOf } from './data-flags.js';
 import { parseDevice } from './load.js';
 
-interface CliOptions {
-  data: string;
-  labels?: string;
-  labelColumn?: string;
-  classes?: string;
-  ood?: string;
-  oodLabels?: string;
-  oodLabelColumn?: string;
-  oodClasses?: string;
+interface CliOptions extends DataFlagValues {
   alpha: string;
   score: string;
   rapsKReg?: string;
@@ -81,20 +73,18 @@ function conformalScore(o: CliOptions): ConformalScore | null {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('sngp-calibrate')
-    .description(
-      'Choose decision rules on held-out labelled rows and write them into exported models: split-conformal prediction sets ' +
-        '(coverage 1 - alpha) and an abstain threshold on an uncertainty score. Rewrites each model in place unless --out is given.',
-    )
-    .argument('<models...>', 'exported .onnx model files')
-    .requiredOption('--data <moons|file>', 'held-out labelled rows training did not use: "moons" (a separate two-moons draw), a CSV file, or IDX images (with --labels)')
-    .option('--labels <file>', 'IDX only: the labels file of the --data images')
-    .option('--label-column <name>', 'label column of the --data CSV (default: the last column)')
-    .option('--classes <a,b,...>', 'keep only the --data rows of these classes')
-    .option('--ood <file>', 'out-of-domain rows (CSV or IDX): reports the fraction the abstain rule catches')
-    .option('--ood-labels <file>', 'IDX only: the labels file of the --ood images (needed for --ood-classes)')
-    .option('--ood-label-column <name>', 'label column of the --ood CSV')
-    .option('--ood-classes <a,b,...>', 'keep only the --ood rows of these classes')
+  const program = addDataFlags(
+    new Command('sngp-calibrate')
+      .description(
+        'Choose decision rules on held-out labelled rows and write them into exported models: split-conformal prediction sets ' +
+          '(coverage 1 - alpha) and an abstain threshold on an uncertainty score. Rewrites each model in place unless --out is given.',
+      )
+      .argument('<models...>', 'exported .onnx model files'),
+    {
+      data: 'held-out labelled rows training did not use: "moons" (a separate two-moons draw), a CSV file, or IDX images (with --labels)',
+      ood: 'out-of-domain rows (CSV or IDX images): records the share the abstain rule hands over',
+    },
+  )
     .option('--alpha <a>', 'miscoverage in (0, 1): sets hold the true class of 1 - alpha of new in-domain rows', '0.1')
     .option('--score <s>', `conformal score: ${CONFORMAL_SCORES.join(' | ')}`, 'lac')
     .option('--raps-k-reg <n>', 'RAPS: ranks without a penalty (default 1)')
@@ -117,14 +107,7 @@ async function main(argv: string[]): Promise<void> {
   const results = await runCalibration(
     {
       models: program.args,
-      data: o.data,
-      labels: o.labels,
-      labelColumn: o.labelColumn,
-      classes: o.classes === undefined ? undefined : parseClassList(o.classes, '--classes'),
-      ood: o.ood,
-      oodLabels: o.oodLabels,
-      oodLabelColumn: o.oodLabelColumn,
-      oodClasses: o.oodClasses === undefined ? undefined : parseClassList(o.oodClasses, '--ood-classes'),
+      ...dataOptionsOf(o),
       conformal: conformalScore(o),
       alpha: fraction('--alpha', o.alpha, (x) => x > 0 && x < 1, 'a number in (0, 1)'),
       abstain: parseAbstainTarget(o.abstain),

@@ -6,20 +6,12 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
-import { parseClassList } from './classes.js';
+import { type DataFlagValues, addDataFlags, dataOptionsOf } from './data-flags.js';
 import { parseDevice } from './load.js';
 import { formatTextTable, metricsTable, oodScoreTable } from './report.js';
 import { runEvaluation } from './run.js';
 
-interface CliOptions {
-  data: string;
-  labels?: string;
-  labelColumn?: string;
-  classes?: string;
-  ood?: string;
-  oodLabels?: string;
-  oodLabelColumn?: string;
-  oodClasses?: string;
+interface CliOptions extends DataFlagValues {
   out?: string;
   device?: string;
   latencyRuns: number;
@@ -35,17 +27,15 @@ function positiveInt(v: string): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('sngp-eval')
-    .description('Evaluate exported SNGP toolkit models: calibration, OOD detection, latency, figures and a report.')
-    .argument('<models...>', 'exported .onnx model files')
-    .requiredOption('--data <moons|file>', '"moons" (test, OOD and grid sets), a labelled CSV file, or IDX images (.idx, -ubyte, optionally .gz; with --labels)')
-    .option('--labels <file>', 'IDX only: the labels file of the --data images')
-    .option('--label-column <name>', 'label column of the --data CSV (default: the last column)')
-    .option('--classes <a,b,...>', 'keep only the --data rows of these classes (e.g. the classes the model was trained on)')
-    .option('--ood <file>', 'out-of-domain rows: a CSV (the model\'s feature columns, labels optional) or IDX images; replaces the two-moons OOD cluster')
-    .option('--ood-labels <file>', 'IDX only: the labels file of the --ood images (needed for --ood-classes)')
-    .option('--ood-label-column <name>', 'label column of the --ood CSV (default: the one column that is not a feature)')
-    .option('--ood-classes <a,b,...>', 'keep only the --ood rows of these classes (e.g. held-out classes of the same file)')
+  const program = addDataFlags(
+    new Command('sngp-eval')
+      .description('Evaluate exported SNGP toolkit models: calibration, OOD detection, latency, figures and a report.')
+      .argument('<models...>', 'exported .onnx model files'),
+    {
+      data: '"moons" (test, OOD and grid sets), a labelled CSV file, or IDX images (.idx, -ubyte, optionally .gz; with --labels)',
+      ood: "out-of-domain rows: a CSV (the model's feature columns, labels optional) or IDX images; replaces the two-moons OOD cluster",
+    },
+  )
     .option('--out <dir>', 'write a report folder (index.html, README.md, figures/, metrics.json); replaces only a report folder of ours, see --force')
     .option('--device <device>', 'auto | cpu | cuda | webgpu | wasm (runtime default: auto)')
     .option('--latency-runs <n>', 'timed runs over 10,000 rows (median reported)', positiveInt, 5)
@@ -60,14 +50,7 @@ async function main(argv: string[]): Promise<void> {
   const device = o.device === undefined ? undefined : parseDevice(o.device);
   const { report } = await runEvaluation({
     models: program.args,
-    data: o.data,
-    labels: o.labels,
-    labelColumn: o.labelColumn,
-    classes: o.classes === undefined ? undefined : parseClassList(o.classes, '--classes'),
-    ood: o.ood,
-    oodLabels: o.oodLabels,
-    oodLabelColumn: o.oodLabelColumn,
-    oodClasses: o.oodClasses === undefined ? undefined : parseClassList(o.oodClasses, '--ood-classes'),
+    ...dataOptionsOf(o),
     out: o.out,
     force: o.force === true,
     device,

@@ -23,7 +23,7 @@ import { writeFileAtomic } from '@sngp/core/node';
 import { type DataOptions, dataForModel, formatMarkdownTable, formatTextTable, loadEvalData, loadEvalModel } from '@sngp/eval';
 import { pipelinePackageDir } from './config.js';
 import { prepareRealData } from './real-data.js';
-import { runStage, stageLogger } from './stage.js';
+import { cliArg, runStage, stageLogger } from './stage.js';
 
 /** Mean coverage may differ from its expectation by at most this (the issue's 1 point). */
 export const MEAN_TOLERANCE = 0.01;
@@ -58,21 +58,16 @@ function dataOptions(args: string[]): DataOptions {
   return { data: get('--data') as string, labels: get('--labels'), labelColumn: get('--label-column'), classes: get('--classes')?.split(',') };
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 runStage(async () => {
   const quick = process.argv.includes('--quick');
   const root = resolve(pipelinePackageDir(), '../..');
-  const from = resolve(arg('--from') ?? join(root, 'artifacts', quick ? 'real-data-quick' : 'real-data'));
-  const splits = Number(arg('--splits') ?? 1000);
-  if (!Number.isInteger(splits) || splits < 100) throw new SngpError(`--splits: expected a whole number >= 100, got ${arg('--splits')}`);
+  const from = resolve(cliArg('--from') ?? join(root, 'artifacts', quick ? 'real-data-quick' : 'real-data'));
+  const splits = Number(cliArg('--splits') ?? 1000);
+  if (!Number.isInteger(splits) || splits < 100) throw new SngpError(`--splits: expected a whole number >= 100, got ${cliArg('--splits')}`);
   const alpha = DEFAULT_CONFORMAL_ALPHA;
   const log = stageLogger('bench:conformal');
   // The same files bench:real wrote (prepareRealData is seeded), rewritten in place.
-  const datasets = prepareRealData(join(from, 'data'), { quick, seed: 0, only: arg('--datasets')?.split(',') });
+  const datasets = prepareRealData(join(from, 'data'), { quick, seed: 0, only: cliArg('--datasets')?.split(',') });
   const rows: ConformalRow[] = [];
   for (const d of datasets) {
     for (const method of METHODS) {

@@ -18,7 +18,7 @@ import { METHODS, type Method } from '@sngp/core';
 import { writeFileAtomic } from '@sngp/core/node';
 import { type ReportJson, formatMarkdownTable, formatTextTable } from '@sngp/eval';
 import { type PreparedData, prepareRealData } from './real-data.js';
-import { packageBin, pool, runBin, runStage, stageLogger } from './stage.js';
+import { cliArg, packageBin, pool, runBin, runStage, stageLogger } from './stage.js';
 import { pipelinePackageDir } from './config.js';
 
 /** One method's figures on one data set (a row of results.json): one seed's, or the mean over seeds. */
@@ -113,23 +113,18 @@ function acceptanceChecks(rows: RealDataRow[]): AcceptanceCheck[] {
   return out;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 runStage(async () => {
   const quick = process.argv.includes('--quick');
   const root = resolve(pipelinePackageDir(), '../..');
-  const out = resolve(arg('--out') ?? join(root, 'artifacts', quick ? 'real-data-quick' : 'real-data'));
-  const wanted = arg('--datasets')?.split(',');
+  const out = resolve(cliArg('--out') ?? join(root, 'artifacts', quick ? 'real-data-quick' : 'real-data'));
+  const wanted = cliArg('--datasets')?.split(',');
   const log = stageLogger('bench:real');
   const train = packageBin('@sngp/train', 'sngp-train');
   const exporter = packageBin('@sngp/export', 'sngp-export');
   const evaluate = packageBin('@sngp/eval', 'sngp-eval');
   const datasets = prepareRealData(join(out, 'data'), { quick, seed: 0, only: wanted });
-  const seeds = Number(arg('--seeds') ?? 1);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: expected a whole number >= 1, got ${arg('--seeds')}`);
+  const seeds = Number(cliArg('--seeds') ?? 1);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: expected a whole number >= 1, got ${cliArg('--seeds')}`);
   /** The four methods on one data set with one model seed: train, export, evaluate. */
   const benchOne = async (d: PreparedData, run: string, seedFlag: string[], seed: number): Promise<RealDataRow[]> => {
     const models: Record<string, { onnx: string; seconds: number }> = {};

@@ -66,3 +66,9 @@ export function runStage(main: () => Promise<void> | void): void {
       process.exit(user ? 1 : 2);
     });
 }
+
+/** The value after `--name` on this script's command line, or undefined (the benchmarks' flags). */
+export function cliArg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
