@@ -1,20 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { classifyAdapter, concatPredictions, isRuntimeFailure } from '../src/inference.js';
+import { concatPredictions, isRuntimeFailure } from '../src/inference.js';
 import { formatState, parseState } from '../src/page-state.js';
 import { Probe } from '../src/probe.js';
 import { announcement, plottedUncertainty, throttleText } from '../src/readout.js';
 
-describe('provider choice', () => {
-  it('treats SwiftShader, llvmpipe and fallback adapters as software, a real GPU as hardware', () => {
-    const swift = classifyAdapter({ vendor: 'google', architecture: 'swiftshader' });
-    expect(swift).toMatchObject({ name: 'google swiftshader', software: true });
-    expect(swift.reason).toMatch(/swiftshader/);
-    expect(classifyAdapter({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }).software).toBe(true);
-    expect(classifyAdapter({ vendor: 'nvidia', architecture: 'hopper' }, true)).toMatchObject({ software: true, fallback: true });
-    expect(classifyAdapter({ vendor: 'nvidia', architecture: 'hopper' })).toMatchObject({ name: 'nvidia hopper', software: false, reason: '' });
-    expect(classifyAdapter({ vendor: 'apple', architecture: 'metal-3' }).software).toBe(false);
-    expect(classifyAdapter({}).name).toBe('unknown adapter');
-  });
+describe('runtime failures', () => {
   it('tells a runtime that cannot load from a model that cannot', () => {
     expect(isRuntimeFailure('model bytes: onnxruntime cannot load the model: no available backend found. ERR: [wasm] RuntimeError: Aborted(both async and sync fetching of the wasm failed)')).toBe(true);
     expect(isRuntimeFailure('models/ensemble.onnx: HTTP 404 Not Found')).toBe(false);
