@@ -18,7 +18,7 @@ import { formatState, type PageState, parseState, type UncertaintyScale } from '
 import { MethodPanel, type Overlay } from './panels.js';
 import { Probe } from './probe.js';
 import { EXTENT } from './surface.js';
-import { announcement, type PointReading, plottedUncertainty, renderReadout, throttleText } from './readout.js';
+import { announcement, decisionText, type PointReading, plottedUncertainty, renderReadout, throttleText } from './readout.js';
 import './style.css';
 import { mountTrainPanel } from './train/panel.js';
 
@@ -148,6 +148,7 @@ const demo: DemoApi = {
     if (on && loaded.has(method) && !rules.has(method)) await attachDecisions(method, current?.controller.signal).catch(reportDecisionError(method));
     describeDecisions(method);
     drawMethod(method);
+    probe.refresh();
   },
   decisions(method) {
     const l = loaded.get(method);
@@ -406,7 +407,8 @@ async function evaluate([x, y]: [number, number]): Promise<PointReading[]> {
     }
     const pred = await queue.run(() => l.model.predict(new Float32Array([x, y])));
     const probs = Array.from(shownProbs(method, pred, demo.meanField, temperatureOf(l)));
-    rows.push({ method, label: METHOD_LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized') });
+    const decision = decisionsOn.has(method) && pred.sets && pred.abstain ? decisionText(pred.sets[0].labels, pred.abstain[0] === 1) : undefined;
+    rows.push({ method, label: METHOD_LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized'), decision });
   }
   return rows;
 }

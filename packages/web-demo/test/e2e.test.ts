@@ -247,6 +247,8 @@ describe('web demo in headless Chromium', () => {
 
       // Pointer: the readout shows both plotted values of every method, equal to Node's.
       const plot = page.locator('.panel[data-method="sngp"] .plot[data-kind="probability"] canvas.cross');
+      // The mouse only reaches what is on screen: SNGP's panel is the second, below the fold at 900 px.
+      await plot.scrollIntoViewIfNeeded();
       const box = (await plot.boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.6);
       await expect.poll(() => readoutRows(page).then((r) => r.filter((x) => Number.isFinite(x.p0)).length), { timeout: 30_000 }).toBe(4);
@@ -441,6 +443,22 @@ describe('web demo in headless Chromium', () => {
           if (p.setSize![i] !== d.setSize[i] || p.abstain![i] !== d.abstain[i]) differ++;
         }
         expect(differ).toBeLessThanOrEqual(10);
+        // The readout names the set and the flag at the probed spot: on a moon, and far away.
+        const plot = page.locator('.panel[data-method="sngp"] .plot[data-kind="uncertainty"] canvas.cross');
+        await plot.scrollIntoViewIfNeeded();
+        const box = (await plot.boundingBox())!;
+        const seen = new Set<string>();
+        for (const [fx, fy] of [[0.4, 0.3], [0.75, 0.12]]) {
+          await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+          await expect.poll(() => page.locator('#readout-values tr[data-method="sngp"]').getAttribute('data-decision'), { timeout: 30_000 }).toBeTruthy();
+          const [rx, ry] = await readoutPoint(page);
+          const at = await ref.predict([[rx, ry]]);
+          const text = await page.locator('#readout-values tr[data-method="sngp"]').getAttribute('data-decision');
+          expect(text, `readout at (${rx}, ${ry})`).toBe(`set {${at.sets![0].labels.join(', ')}}${at.abstain![0] ? ', abstain' : ''}`);
+          seen.add(text!);
+        }
+        expect(seen.size, 'a moon and a far corner read differently').toBe(2);
+        await page.mouse.move(2, 2);
       } finally {
         await ref.dispose();
       }
