@@ -5,13 +5,19 @@
  * {y : s(x, y) <= q} contain the true class of a new exchangeable row with probability at least
  * 1 - alpha; on average exactly r / (n + 1) when scores have no ties.
  *
- * Every score is deterministic (not randomized): the same row gives the same set on every platform.
+ * LAC is deterministic. APS / RAPS can be `randomized` (the standard form, MAPIE's and
+ * torch-uncertainty's): the true class contributes U * p_y instead of all of p_y, which breaks the
+ * ties non-randomized APS has (in a binary problem every misclassified row's true class scores exactly
+ * 1), so coverage is r / (n + 1) on average instead of anything up to 1. U is not drawn: it is a hash
+ * of the row's float32 features ({@link rowUniforms}), so the same row gets the same set on every
+ * platform, and a row's U does not depend on its batch.
  * A class is in the set exactly when its score is <= q, so sets can be empty (LAC: no class
  * reaches probability 1 - q; APS / RAPS: the top class alone has more mass than q). Sets are
  * computed from float64 log-probabilities (the runtime's, which keep confident rows apart).
  */
 import { z } from 'zod';
 import { SngpError } from './errors.js';
+import { Rng } from './rng.js';
 
 /**
  * The nonconformity scores (MAPIE's and torch-uncertainty's definitions, non-randomized):
@@ -44,6 +50,8 @@ export interface ConformalScore {
   kReg?: number;
   /** RAPS: the penalty per rank beyond kReg (a finite number >= 0). */
   lambda?: number;
+  /** APS / RAPS: count U * p_y of the class itself, U from {@link rowUniforms} (default false). */
+  randomized?: boolean;
 }
 
 /**
@@ -61,6 +69,8 @@ export const conformalRuleSchema = z
     kReg: z.number().int().min(0).optional(),
     /** RAPS only: penalty per rank beyond kReg. */
     lambda: z.number().min(0).optional(),
+    /** APS / RAPS only: the randomized score, U per row from a hash of its features. */
+    randomized: z.boolean().optional(),
     /** The calibrated threshold q on the score: class y is in the set iff s(x, y) <= q. */
     quantile: z.number(),
     /** Calibration rows. */
@@ -74,6 +84,8 @@ export const conformalRuleSchema = z
       ctx.addIssue({ code: 'custom', path: ['kReg'], message: 'RAPS needs kReg and lambda' });
     if (r.score !== 'raps' && (r.kReg !== undefined || r.lambda !== undefined))
       ctx.addIssue({ code: 'custom', path: ['kReg'], message: `kReg and lambda belong to RAPS only, not ${r.score}` });
+    if (r.score === 'lac' && r.randomized !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['randomized'], message: 'randomized belongs to APS and RAPS only, not lac' });
     if (conformalRank(r.n, r.alpha) > r.n)
       ctx.addIssue({ code: 'custom', path: ['n'], message: `${r.n} rows are too few for alpha ${r.alpha} (need at least ${minCalibrationRows(r.alpha)})` });
   });
@@ -155,10 +167,15 @@ export function conformalQuantile(scores: ArrayLike<number>, alpha: number): Con
  * @param logProbs - log-probabilities, row-major [N, K].
  * @param k - classes K.
  * @param score - the score and (RAPS) its parameters; missing RAPS parameters take {@link RAPS_DEFAULTS}.
+ * @param uniforms - randomized APS / RAPS: each row's U in (0, 1) ({@link rowUniforms}).
  * @returns the scores, float64.
+ * @throws SngpError if a randomized score gets no (or too few) uniforms.
  */
-export function classScores(logProbs: ArrayLike<number>, k: number, score: ConformalScore): Float64Array {
+export function classScores(logProbs: ArrayLike<number>, k: number, score: ConformalScore, uniforms?: ArrayLike<number>): Float64Array {
   const n = logProbs.length / k;
+  const randomized = score.score !== 'lac' && score.randomized === true;
+  if (randomized && (!uniforms || uniforms.length !== n))
+    throw new SngpError(`conformal: the randomized ${score.score} score needs one uniform per row (${n}), got ${uniforms ? uniforms.length : 'none'}`);
   const out = new Float64Array(logProbs.length);
   if (score.score === 'lac') {
     for (let i = 0; i < n; i++) {
@@ -186,8 +203,10 @@ export function classScores(logProbs: ArrayLike<number>, k: number, score: Confo
     let below = 0; // mass of the classes ranked below, summed from the least probable up (exact small sums)
     for (let r = k - 1; r >= 0; r--) {
       const j = order[r];
-      out[o + j] = 1 - below + lambda * Math.max(0, r + 1 - kReg);
-      below += Math.exp(logProbs[o + j]);
+      const p = Math.exp(logProbs[o + j]);
+      // Mass at or above the class, or (randomized) the mass above it plus U * p.
+      out[o + j] = 1 - below - (randomized ? (1 - uniforms![i]) * p : 0) + lambda * Math.max(0, r + 1 - kReg);
+      below += p;
     }
     if (Number.isNaN(below)) out.fill(NaN, o, o + k);
   }
@@ -200,13 +219,14 @@ export function classScores(logProbs: ArrayLike<number>, k: number, score: Confo
  * @param k - classes K.
  * @param labels - the true class index of each row, [N], in [0, K).
  * @param score - the score.
+ * @param uniforms - randomized APS / RAPS: each row's U ({@link rowUniforms}).
  * @returns s(x_i, y_i) [N], float64.
  * @throws SngpError if the label count is not N or a label is out of range.
  */
-export function trueClassScores(logProbs: ArrayLike<number>, k: number, labels: ArrayLike<number>, score: ConformalScore): Float64Array {
+export function trueClassScores(logProbs: ArrayLike<number>, k: number, labels: ArrayLike<number>, score: ConformalScore, uniforms?: ArrayLike<number>): Float64Array {
   const n = logProbs.length / k;
   checkLabels(labels, n, k);
-  const all = classScores(logProbs, k, score);
+  const all = classScores(logProbs, k, score, uniforms);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = all[i * k + labels[i]];
   return out;
@@ -239,11 +259,13 @@ export function calibrateConformal(
     alpha?: number;
     /** Where the rows came from. */
     source: string;
+    /** Randomized APS / RAPS: each row's U ({@link rowUniforms} of its features). */
+    uniforms?: ArrayLike<number>;
   },
 ): ConformalRule {
   const alpha = options.alpha ?? DEFAULT_CONFORMAL_ALPHA;
   const score = scoreOf(options);
-  const q = conformalQuantile(trueClassScores(logProbs, k, labels, score), alpha);
+  const q = conformalQuantile(trueClassScores(logProbs, k, labels, score, options.uniforms), alpha);
   if (q.rank > q.n)
     throw new SngpError(
       `conformal calibration: ${q.n} rows are too few for alpha ${alpha} (ceil((n + 1)(1 - alpha)) = ${q.rank} > n); ` +
@@ -254,8 +276,40 @@ export function calibrateConformal(
 
 /** The score part of a rule, with RAPS's defaults filled in and nothing else. */
 function scoreOf(s: ConformalScore): ConformalScore {
-  if (s.score !== 'raps') return { score: s.score };
-  return { score: 'raps', kReg: s.kReg ?? RAPS_DEFAULTS.kReg, lambda: s.lambda ?? RAPS_DEFAULTS.lambda };
+  const randomized = s.randomized ? { randomized: true } : {};
+  if (s.score === 'lac') return { score: 'lac' };
+  if (s.score === 'aps') return { score: 'aps', ...randomized };
+  return { score: 'raps', kReg: s.kReg ?? RAPS_DEFAULTS.kReg, lambda: s.lambda ?? RAPS_DEFAULTS.lambda, ...randomized };
+}
+
+/**
+ * Each row's U in (0, 1) for the randomized scores: a 32-bit hash (murmur3's mixing) of the row's
+ * float32 feature bits. Reproducible on every platform and independent of the batch a row is in;
+ * rows with the same features share a U (they are the same input).
+ * @param x - features, row-major [N, d] float32 (what the model is fed).
+ * @param d - features per row.
+ * @returns [N] uniforms, float64.
+ */
+export function rowUniforms(x: Float32Array, d: number): Float64Array {
+  const n = d > 0 ? x.length / d : 0;
+  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = 0x9747b28c ^ d;
+    for (let j = i * d; j < (i + 1) * d; j++) {
+      let w = Math.imul(bits[j], 0xcc9e2d51);
+      w = Math.imul((w << 15) | (w >>> 17), 0x1b873593);
+      h ^= w;
+      h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    out[i] = ((h >>> 0) + 0.5) / 4294967296;
+  }
+  return out;
 }
 
 /** Prediction sets of N rows in fixed-shape form (tensors a server can send as they are). */
@@ -271,10 +325,11 @@ export interface PredictionSets {
  * @param logProbs - log-probabilities [N, K] (float64 for tie-free sets; the calibration's kind).
  * @param k - classes K.
  * @param rule - the score and its quantile (e.g. a {@link ConformalRule}).
+ * @param uniforms - randomized APS / RAPS: each row's U ({@link rowUniforms}).
  * @returns the membership mask and sizes; a row with NaN log-probabilities gets an empty set.
  */
-export function predictionSets(logProbs: ArrayLike<number>, k: number, rule: ConformalScore & { quantile: number }): PredictionSets {
-  const scores = classScores(logProbs, k, rule);
+export function predictionSets(logProbs: ArrayLike<number>, k: number, rule: ConformalScore & { quantile: number }, uniforms?: ArrayLike<number>): PredictionSets {
+  const scores = classScores(logProbs, k, rule, uniforms);
   const n = scores.length / k;
   const mask = new Uint8Array(scores.length);
   const size = new Int32Array(n);
@@ -340,4 +395,96 @@ export function setCoverage(
     size += sets.size[i];
   }
   return { coverage: covered / m, meanSize: size / m };
+}
+
+/** Coverage and set size of split-conformal sets over many random calibration / test splits. */
+export interface SplitCoverage {
+  /** Calibration rows per split. */
+  calibrationRows: number;
+  /** Test rows per split. */
+  testRows: number;
+  /** ceil((n + 1)(1 - alpha)) / (n + 1): the mean coverage exchangeable rows get. */
+  expected: number;
+  /** Mean test coverage over the splits. */
+  meanCoverage: number;
+  /** Standard deviation of a split's coverage. */
+  sdCoverage: number;
+  /** Lowest and highest split coverage. */
+  minCoverage: number;
+  /** Highest split coverage. */
+  maxCoverage: number;
+  /** Mean set size over the splits' test rows. */
+  meanSize: number;
+  /** Each split's coverage, in split order. */
+  coverages: Float64Array;
+}
+
+/**
+ * The coverage guarantee checked empirically: split N labelled rows at random into calibration
+ * (the first `calibrationRows` of a permutation) and test, calibrate the quantile on one part and
+ * measure coverage and set size on the other, `splits` times. The model's log-probabilities are
+ * computed once; only the split changes.
+ * @param logProbs - float64 log-probabilities of the N rows, [N, K].
+ * @param k - classes K.
+ * @param labels - true class indices [N].
+ * @param options - score, alpha, split count, calibration rows per split (default half) and seed.
+ * @returns the figures over the splits.
+ * @throws SngpError for bad labels, too few calibration rows for alpha, or fewer than 1 test row.
+ */
+export function splitCoverage(
+  logProbs: ArrayLike<number>,
+  k: number,
+  labels: ArrayLike<number>,
+  options: ConformalScore & {
+    /** Miscoverage in (0, 1). */
+    alpha: number;
+    /** Random splits (>= 1). */
+    splits: number;
+    /** Calibration rows per split (default floor(N / 2)). */
+    calibrationRows?: number;
+    /** Seed of the splits (default 0). */
+    seed?: number;
+    /** Randomized APS / RAPS: each row's U ({@link rowUniforms}). */
+    uniforms?: ArrayLike<number>;
+  },
+): SplitCoverage {
+  const all = classScores(logProbs, k, scoreOf(options), options.uniforms);
+  const n = labels.length;
+  checkLabels(labels, n, k);
+  const nCal = options.calibrationRows ?? Math.floor(n / 2);
+  const nTest = n - nCal;
+  if (nTest < 1) throw new SngpError(`split coverage: ${n} rows leave no test row after ${nCal} calibration rows`);
+  if (conformalRank(nCal, options.alpha) > nCal)
+    throw new SngpError(`split coverage: ${nCal} calibration rows are too few for alpha ${options.alpha} (need ${minCalibrationRows(options.alpha)})`);
+  const rng = new Rng(options.seed ?? 0);
+  const truth = new Float64Array(n);
+  for (let i = 0; i < n; i++) truth[i] = all[i * k + labels[i]];
+  const cal = new Float64Array(nCal);
+  const coverages: number[] = [];
+  let sizes = 0;
+  for (let s = 0; s < options.splits; s++) {
+    const perm = rng.permutation(n);
+    for (let i = 0; i < nCal; i++) cal[i] = truth[perm[i]];
+    const q = conformalQuantile(cal, options.alpha).quantile;
+    let covered = 0;
+    for (let t = nCal; t < n; t++) {
+      const i = perm[t];
+      if (truth[i] <= q) covered++;
+      for (let j = 0; j < k; j++) if (all[i * k + j] <= q) sizes++;
+    }
+    coverages.push(covered / nTest);
+  }
+  const mean = coverages.reduce((a, b) => a + b, 0) / coverages.length;
+  const sd = Math.sqrt(coverages.reduce((a, c) => a + (c - mean) ** 2, 0) / Math.max(1, coverages.length - 1));
+  return {
+    calibrationRows: nCal,
+    testRows: nTest,
+    expected: conformalRank(nCal, options.alpha) / (nCal + 1),
+    meanCoverage: mean,
+    sdCoverage: sd,
+    minCoverage: Math.min(...coverages),
+    maxCoverage: Math.max(...coverages),
+    meanSize: sizes / (nTest * options.splits),
+    coverages: Float64Array.from(coverages),
+  };
 }

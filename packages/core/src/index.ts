@@ -25,7 +25,7 @@ export {
   datasetBytes,
   allocateRows,
 } from './dataset.js';
-export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, moonsValidation, twoMoons, type MoonsSplits } from './moons.js';
+export { MOONS_DEFAULTS, makeMoons, moonsGrid, moonsOod, moonsValidation, moonsDecisionCalibration, twoMoons, type MoonsSplits } from './moons.js';
 export { TOY_DATA_SETS, TOY_DATA_DEFAULTS, type ToyDataName, makeCircles, makeSpirals, makeToyData } from './toy-data.js';
 export { parseCsv, type CsvOptions, type CsvTableOptions, CsvTableBuilder, CSV_PARSE_OPTIONS, estimateCsvRows } from './csv.js';
 export * from './idx.js';
@@ -124,6 +124,9 @@ export {
   predictionSets,
   setLists,
   setCoverage,
+  splitCoverage,
+  type SplitCoverage,
+  rowUniforms,
 } from './conformal.js';
 export {
   DEFAULT_ABSTAIN_TARGET,

@@ -132,3 +132,18 @@ export function twoMoons(seed: number = MOONS_DEFAULTS.seed): MoonsSplits {
 export function moonsValidation(seed: number = MOONS_DEFAULTS.seed): Dataset {
   return makeMoons(2 * MOONS_DEFAULTS.samplesPerClass, MOONS_DEFAULTS.noise, new Rng(seed + 3));
 }
+
+/**
+ * The held-out draws for decision rules (sngp-calibrate --data moons): an in-domain draw
+ * (seed + 4) and an OOD cluster draw (seed + 5), both distinct from training, the test set, the
+ * evaluation's OOD cluster and the temperature fit's draw, so conformal sets and the abstain
+ * threshold are calibrated on rows nothing else has seen.
+ * @param seed - base seed of {@link twoMoons} (default 0).
+ * @returns 2 x 500 labelled points and 500 OOD points.
+ */
+export function moonsDecisionCalibration(seed: number = MOONS_DEFAULTS.seed): { inDomain: Dataset; ood: Dataset } {
+  return {
+    inDomain: makeMoons(2 * MOONS_DEFAULTS.samplesPerClass, MOONS_DEFAULTS.noise, new Rng(seed + 4)),
+    ood: moonsOod(MOONS_DEFAULTS.oodSize, new Rng(seed + 5)),
+  };
+}

@@ -10,6 +10,8 @@ import {
   predictionSets,
   setCoverage,
   setLists,
+  splitCoverage,
+  rowUniforms,
   trueClassScores,
 } from '../src/index.js';
 
@@ -140,5 +142,88 @@ describe('split-conformal coverage on synthetic data', () => {
     }
     expect(expected).toBeCloseTo(181 / 201, 12);
     expect(Math.abs(sum / splits - expected)).toBeLessThan(0.01);
+  });
+});
+
+describe('coverage over random calibration / test splits', () => {
+  /**
+   * N rows of a calibrated 3-class model with peaked random probabilities, labels drawn from them:
+   * any fixed model is exchangeable over rows. (With labels unrelated to the probabilities, the
+   * true class is often ranked last, APS scores it exactly 1, and the tie makes every set full.)
+   */
+  function rows(n: number, seed: number) {
+    const rng = new Rng(seed);
+    const lp = new Float64Array(3 * n);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const w = [0, 1, 2].map(() => Math.exp(2.5 * rng.normal()));
+      const s = w[0] + w[1] + w[2];
+      for (let j = 0; j < 3; j++) lp[3 * i + j] = Math.log(w[j] / s);
+      const u = rng.uniform() * s;
+      y[i] = u < w[0] ? 0 : u < w[0] + w[1] ? 1 : 2;
+    }
+    return { lp, y };
+  }
+
+  it.each(['lac', 'aps', 'raps'] as const)('%s: the mean coverage is the finite-sample expectation r / (n + 1)', (score) => {
+    const { lp, y } = rows(400, 1);
+    const r = splitCoverage(lp, 3, y, { score, alpha: 0.1, splits: 2000, seed: 3 });
+    expect(r.calibrationRows).toBe(200);
+    expect(r.expected).toBeCloseTo(181 / 201, 12);
+    // Monte Carlo error of 2,000 splits: sd / sqrt(2000) is about 0.0006 here.
+    expect(Math.abs(r.meanCoverage - r.expected)).toBeLessThan(5 * (r.sdCoverage / Math.sqrt(2000)) + 1e-9);
+    expect(r.minCoverage).toBeLessThan(r.meanCoverage);
+    expect(r.meanSize).toBeGreaterThan(1); // 90 % coverage of a 3-class model this unsure needs multi-class sets
+    expect(r.meanSize).toBeLessThan(3);
+  });
+
+  it('a wrong rank would be caught: alpha 0.3 gives a mean far from alpha 0.1', () => {
+    const { lp, y } = rows(400, 2);
+    const a = splitCoverage(lp, 3, y, { score: 'lac', alpha: 0.3, splits: 500 });
+    expect(a.meanCoverage).toBeLessThan(0.75);
+    expect(() => splitCoverage(lp, 3, y, { score: 'lac', alpha: 0.1, splits: 1, calibrationRows: 5 })).toThrow(/5 calibration rows are too few for alpha 0.1 \(need 9\)/);
+  });
+});
+
+describe('randomized APS / RAPS', () => {
+  it('rowUniforms: in (0, 1), a function of the row alone (not its batch), spread out', () => {
+    const x = Float32Array.from({ length: 2000 }, (_, i) => Math.sin(i) * 3);
+    const u = rowUniforms(x, 2);
+    const alone = rowUniforms(x.slice(10, 12), 2);
+    expect(alone[0]).toBe(u[5]);
+    for (const v of u) expect(v > 0 && v < 1).toBe(true);
+    const mean = u.reduce((a, b) => a + b, 0) / u.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.03);
+    expect(new Set(u).size).toBe(u.length);
+  });
+
+  it('breaks the tie at 1 of misclassified binary rows: mean coverage r / (n + 1) instead of 1', () => {
+    // A binary model that is confident and 85 % right: every wrong row's true class is ranked last.
+    const rng = new Rng(4);
+    const n = 400;
+    const lp = new Float64Array(2 * n);
+    const y = new Int32Array(n);
+    const x = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const p = 0.9 + 0.099 * rng.uniform();
+      lp[2 * i] = Math.log(p);
+      lp[2 * i + 1] = Math.log1p(-p);
+      y[i] = rng.uniform() < 0.85 ? 0 : 1;
+      x[2 * i] = rng.normal();
+      x[2 * i + 1] = rng.normal();
+    }
+    const plain = splitCoverage(lp, 2, y, { score: 'aps', alpha: 0.1, splits: 500 });
+    // 15 % of the true-class scores are exactly 1: q = 1 in nearly every split, and every set is full.
+    expect(plain.meanCoverage).toBeGreaterThan(0.99);
+    const u = rowUniforms(x, 2);
+    const r = splitCoverage(lp, 2, y, { score: 'aps', randomized: true, alpha: 0.1, splits: 2000, uniforms: u });
+    expect(Math.abs(r.meanCoverage - r.expected)).toBeLessThan(5 * (r.sdCoverage / Math.sqrt(2000)));
+    expect(r.meanSize).toBeLessThan(2);
+    // Sets from a calibrated rule follow the same score.
+    const rule = calibrateConformal(lp, 2, y, { score: 'raps', randomized: true, alpha: 0.1, source: 't', uniforms: u });
+    expect(rule).toMatchObject({ score: 'raps', randomized: true, kReg: 1, lambda: 0.01 });
+    const sets = predictionSets(lp, 2, rule, u);
+    expect(setCoverage(sets, y).coverage).toBeCloseTo(conformalRank(n, 0.1) / n, 12);
+    expect(() => predictionSets(lp, 2, rule)).toThrow(/the randomized raps score needs one uniform per row \(400\), got none/);
   });
 });

@@ -42,6 +42,8 @@ describe('model card: sngp.conformal and sngp.abstain', () => {
     ['unknown score', { [C]: json({ ...conformal, score: 'thr' }) }, /"sngp.conformal" field "score": .*"lac"\|"aps"\|"raps"/],
     ['raps without its parameters', { [C]: json({ ...conformal, score: 'raps' }) }, /field "kReg": RAPS needs kReg and lambda/],
     ['lac with raps parameters', { [C]: json({ ...conformal, score: 'lac', kReg: 2, lambda: 0.1 }) }, /kReg and lambda belong to RAPS only, not lac/],
+    ['randomized lac', { [C]: json({ ...conformal, score: 'lac', randomized: true }) }, /field "randomized": randomized belongs to APS and RAPS only, not lac/],
+    ['randomized not a boolean', { [C]: json({ ...conformal, score: 'aps', randomized: 'yes' }) }, /"sngp.conformal" field "randomized": .*expected boolean/],
     ['n 0', { [C]: json({ ...conformal, n: 0 }) }, /"sngp.conformal" field "n"/],
     ['n too small for alpha', { [C]: json({ ...conformal, n: 5 }) }, /field "n": 5 rows are too few for alpha 0.1 \(need at least 9\)/],
     ['unknown field', { [C]: json({ ...conformal, extra: 1 }) }, /"sngp.conformal": .*extra/],

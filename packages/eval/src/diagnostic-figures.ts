@@ -243,6 +243,34 @@ export function riskCoverageSpec(inputs: RiskCoverageInput[]): TopLevelSpec {
   );
 }
 
+/** One model's conformal set sizes by uncertainty (eval's setSizeByUncertainty). */
+export interface SetSizeInput {
+  /** Legend label (with the coverage and mean size). */
+  label: string;
+  /** Middle of each bin as a share of the test rows, least uncertain first. */
+  x: number[];
+  /** Mean set size in the bin. */
+  y: number[];
+}
+
+/**
+ * Conformal set size against uncertainty: test rows in equal-count bins of the default score, the
+ * mean set size per bin. A useful rule answers confident rows with one class and widens (or, with
+ * LAC, empties) the sets where the model is unsure.
+ * @param inputs - one per model with a conformal rule.
+ * @param k - classes (the largest set).
+ * @returns the Vega-Lite spec.
+ */
+export function setSizeSpec(inputs: SetSizeInput[], k: number): TopLevelSpec {
+  return curvesSpec(
+    'Conformal prediction sets: size against uncertainty',
+    'test rows by uncertainty (share of rows less uncertain)',
+    'mean set size (classes)',
+    inputs.map((c) => ({ label: c.label, x: c.x, y: c.y })),
+    { yMax: k },
+  );
+}
+
 /** One model's reliability diagram. */
 export interface ReliabilityInput {
   /** Panel title: the model. */

@@ -16,6 +16,7 @@ import {
   nll,
 } from '@sngp/core';
 import { checkDataFitsModel, type EvalData } from './data.js';
+import { decisionResult } from './decisions.js';
 import { distanceAwareness } from './distance-awareness.js';
 import { selectivePrediction } from './selective.js';
 import type { ClassificationMetrics, EvalModel, LatencyResult, ModelResult, OodMetrics, OodResult } from './types.js';
@@ -138,6 +139,7 @@ export async function evaluateModel(model: EvalModel, data: EvalData, opts: Eval
     distanceAwareness: null,
     selective: selective.result,
     selectiveCurves: selective.curves,
+    decisions: decisionResult(info.card, test, data.test.y, ood),
     scores: { test: test.scores, ood: ood?.scores ?? null },
   };
   if (data.grid) {

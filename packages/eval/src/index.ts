@@ -80,3 +80,4 @@ export {
 } from './report.js';
 export { type RunOptions, type RunResult, runEvaluation } from './run.js';
 export { loadEvalModel, parseDevice } from './load.js';
+export { type CalibrateOptions, type CalibrationResult, decisionRules, describeCalibration, runCalibration } from './calibrate.js';

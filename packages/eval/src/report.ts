@@ -14,14 +14,15 @@ import type { GridSpec, EvalData } from './data.js';
 import type { RiskCoverageInput, RocInput } from './diagnostic-figures.js';
 import { SCORE_ORDER, cornerProbabilities } from './evaluate.js';
 import type { SurfaceInput } from './figures.js';
-import type { ModelResult } from './types.js';
+import type { DecisionResult, ModelResult } from './types.js';
 
 export const REPORT_FORMAT = 'sngp-eval-report';
 /**
  * 2: per-score OOD metrics (`ood.score`, `ood.byScore`), `reliability`, `oodData`, `diagnosticFigures`;
- * 3: `selective` per model, `test.eceFloor`, `diagnosticFigures.riskCoverage`.
+ * 3: `selective` per model, `test.eceFloor`, `diagnosticFigures.riskCoverage`;
+ * 4: `decisions` per model (the card's conformal and abstain rules), `diagnosticFigures.setSize`.
  */
-export const REPORT_FORMAT_VERSION = 3;
+export const REPORT_FORMAT_VERSION = 4;
 
 /** One model's row of metrics.json (no per-row arrays: those live in the figures). */
 export interface ModelReport {
@@ -38,6 +39,8 @@ export interface ModelReport {
   latency: ModelResult['latency'];
   /** Selective prediction by the default score: AURC, risk at coverage, AURC with OOD rows, FPR at 95 % TPR. */
   selective: ModelResult['selective'];
+  /** The card's decision rules on the test and OOD rows (coverage, set size, abstain), or null without rules. */
+  decisions: Omit<DecisionResult, 'setSizeByUncertainty'> | null;
   /** p(class 0) at the grid's four corners, far from the data (two moons only). */
   farCorners: number[] | null;
   /** Spearman correlation of the grid's uncertainty with the distance to the training data (two moons only). */
@@ -58,6 +61,8 @@ export interface ReportFigures {
   reliability: string | null;
   /** Risk-coverage curves (test rows; with OOD rows mixed in, dashed). */
   riskCoverage: string | null;
+  /** Conformal set size against uncertainty (models with a conformal rule). */
+  setSize: string | null;
 }
 
 export interface ReportJson {
@@ -82,7 +87,12 @@ export function machineInfo(): ReportJson['machine'] {
   return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
 }
 
-const NO_FIGURES: ReportFigures = { overview: null, scoreHistogram: null, roc: null, reliability: null, riskCoverage: null };
+/** The report-wide figures but the overview (which metrics.json keeps apart). */
+function diagnosticFigures({ overview: _, ...rest }: ReportFigures): ReportJson['diagnosticFigures'] {
+  return rest;
+}
+
+const NO_FIGURES: ReportFigures = { overview: null, scoreHistogram: null, roc: null, reliability: null, riskCoverage: null, setSize: null };
 
 /**
  * metrics.json's contents.
@@ -117,12 +127,13 @@ export function buildReportJson(
       ood: r.ood,
       latency: r.latency,
       selective: r.selective,
+      decisions: r.decisions && { conformal: r.decisions.conformal, abstain: r.decisions.abstain },
       farCorners: r.grid ? cornerProbabilities(r.grid, r.classes.length) : null,
       distanceAwareness: r.distanceAwareness,
       figure: modelFigures.get(r.name) ?? null,
     })),
     overviewFigure: figures.overview,
-    diagnosticFigures: { scoreHistogram: figures.scoreHistogram, roc: figures.roc, reliability: figures.reliability, riskCoverage: figures.riskCoverage },
+    diagnosticFigures: diagnosticFigures(figures),
   };
 }
 
@@ -173,6 +184,47 @@ export function selectiveTable(report: Pick<ReportJson, 'models'>): string[][] {
   ]);
   return [header, ...rows];
 }
+
+/**
+ * The card's decision rules on the test rows, or null when no model has one: the conformal sets'
+ * coverage against what the calibration promises, their mean size (and on OOD rows), the share of
+ * empty and multi-class sets, and the abstain rule's kept share, error among kept and OOD caught.
+ */
+export function decisionTable(report: Pick<ReportJson, 'models'>): string[][] | null {
+  if (!report.models.some((m) => m.decisions)) return null;
+  const header = ['Model', 'Sets', 'Coverage', 'Expected', 'Mean size', 'Empty', '> 1 class', 'OOD mean size', 'Abstain when', 'Kept', 'Error among kept', 'OOD caught'];
+  const rows = report.models.map((m) => {
+    const c = m.decisions?.conformal;
+    const a = m.decisions?.abstain;
+    const multi = c ? c.sizeShare.slice(2).reduce((x, y) => x + y, 0) : null;
+    return [
+      m.name,
+      c ? `${c.score.toUpperCase()}, alpha ${c.alpha}, n ${c.calibrationRows}` : '-',
+      f(c?.coverage),
+      f(c?.expectedCoverage),
+      f(c?.meanSize, 3),
+      f(c?.sizeShare[0]),
+      f(multi),
+      f(c?.oodMeanSize, 3),
+      a ? `${SCORE_LABELS[a.score]} > ${a.threshold.toPrecision(4)}` : '-',
+      f(a?.keptFraction),
+      f(a?.errorAmongKept),
+      f(a?.oodCaught),
+    ];
+  });
+  return [header, ...rows];
+}
+
+/** What the guarantee of the decision rules is and is not (one paragraph). */
+export const DECISION_PARAGRAPH =
+  'Decision rules from the model card (sngp-calibrate). A conformal set holds every class whose score is within the ' +
+  'quantile calibrated on n held-out rows; "Expected" is ceil((n + 1)(1 - alpha)) / (n + 1), the coverage promised on ' +
+  'average over calibration draws for new rows exchangeable with the calibration rows. It is not a per-row promise, and ' +
+  'it does not hold under distribution shift: OOD rows, or in-domain data that drifted, can be covered far less often ' +
+  '(larger sets on OOD rows are what a distance-aware model should show). An empty set means no class reaches the ' +
+  'threshold: treat it like a large one and hand the row over. The abstain threshold was chosen on held-out rows for its ' +
+  'target (e.g. answer 95 %); "Kept" and "Error among kept" are what it does on these test rows, "OOD caught" the share ' +
+  'of OOD rows it hands over. Test coverage on a few hundred rows varies by a few points around the expected value.';
 
 /** What the selective-prediction table means (one paragraph). */
 export const SELECTIVE_PARAGRAPH =
@@ -261,6 +313,7 @@ function figureList(report: ReportJson): { title: string; file: string; caption?
   if (d.roc) out.push({ title: 'OOD detection: ROC curves', file: d.roc });
   if (d.reliability) out.push({ title: 'Calibration: reliability diagrams', file: d.reliability });
   if (d.riskCoverage) out.push({ title: 'Selective prediction: risk-coverage curves', file: d.riskCoverage });
+  if (d.setSize) out.push({ title: 'Decision rules: conformal set size against uncertainty', file: d.setSize });
   for (const m of report.models) if (m.figure) out.push({ title: displayName(m), file: m.figure, caption: (METHOD_CAPTIONS as Readonly<Record<string, string>>)[m.method] });
   return out;
 }
@@ -271,6 +324,8 @@ export function renderMarkdown(report: ReportJson): string {
   const scores = oodScoreTable(report);
   if (scores) out.push('## OOD detection by score', '', formatMarkdownTable(scores), '');
   out.push('## Selective prediction', '', formatMarkdownTable(selectiveTable(report)), '', SELECTIVE_PARAGRAPH, '');
+  const decisions = decisionTable(report);
+  if (decisions) out.push('## Decision rules', '', formatMarkdownTable(decisions), '', DECISION_PARAGRAPH, '');
   out.push('## Scores', '', scoresParagraph(), '');
   for (const fig of figureList(report)) out.push(`## ${fig.title}`, '', `![${fig.title}](${fig.file})`, '', ...(fig.caption ? [fig.caption, ''] : []));
   return out.join('\n');
@@ -286,6 +341,7 @@ function htmlTable(rows: string[][]): string {
 
 export function renderHtml(report: ReportJson): string {
   const scores = oodScoreTable(report);
+  const decisions = decisionTable(report);
   const figs = figureList(report)
     .map(
       (fig) =>
@@ -318,6 +374,7 @@ ${scores ? `<h2>OOD detection by score</h2>\n${htmlTable(scores)}` : ''}
 <h2>Selective prediction</h2>
 ${htmlTable(selectiveTable(report))}
 <p>${escapeHtml(SELECTIVE_PARAGRAPH)}</p>
+${decisions ? `<h2>Decision rules</h2>\n${htmlTable(decisions)}\n<p>${escapeHtml(DECISION_PARAGRAPH)}</p>` : ''}
 <h2>Scores</h2>
 <p>${escapeHtml(scoresParagraph())}</p>
 ${figs}
@@ -388,6 +445,7 @@ const REPORT_FIGURES = {
   roc: 'figures/ood-roc.png',
   reliability: 'figures/reliability.png',
   riskCoverage: 'figures/risk-coverage.png',
+  setSize: 'figures/set-size.png',
 };
 
 /** The ROC curves: every model's default score, and SNGP's variance (dashed). */
@@ -427,7 +485,7 @@ function riskCoverageInputs(results: ModelResult[]): RiskCoverageInput[] {
 export async function writeReport(outDir: string, results: ModelResult[], data: EvalData, opts: WriteReportOptions = {}): Promise<ReportJson> {
   // The figure modules load vega, vega-lite and resvg (about 0.3 s): only a run that writes a
   // report pays for them, not `--json` alone nor a run refused on its input.
-  const [{ methodFigureSpec, overviewFigureSpec, renderPng }, { reliabilitySpec, riskCoverageSpec, rocSpec, scoreHistogramSpec }] = await Promise.all([
+  const [{ methodFigureSpec, overviewFigureSpec, renderPng }, { reliabilitySpec, riskCoverageSpec, rocSpec, scoreHistogramSpec, setSizeSpec }] = await Promise.all([
     import('./figures.js'),
     import('./diagnostic-figures.js'),
   ]);
@@ -467,6 +525,13 @@ export async function writeReport(outDir: string, results: ModelResult[], data: 
     opts.onFigure?.('risk-coverage curves');
     figures.riskCoverage = REPORT_FIGURES.riskCoverage;
     pngs.set(figures.riskCoverage, await renderPng(riskCoverageSpec(riskCoverageInputs(results))));
+  }
+  const withSets = results.filter((r) => r.decisions?.setSizeByUncertainty);
+  if (withSets.length > 0) {
+    opts.onFigure?.('set size against uncertainty');
+    figures.setSize = REPORT_FIGURES.setSize;
+    const inputs = withSets.map((r) => ({ label: `${r.name} (coverage ${r.decisions!.conformal!.coverage.toFixed(3)}, mean size ${r.decisions!.conformal!.meanSize.toFixed(2)})`, ...r.decisions!.setSizeByUncertainty! }));
+    pngs.set(figures.setSize, await renderPng(setSizeSpec(inputs, withSets[0].classes.length)));
   }
   const report = buildReportJson(results, data, modelFigures, figures);
   const files = new Map<string, string | Uint8Array>(pngs);

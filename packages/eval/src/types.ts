@@ -1,4 +1,4 @@
-import type { CalibrationBin, Method, RiskCoverageCurve, UncertaintyScoreName, UncertaintyScores } from '@sngp/core';
+import type { AbstainTarget, CalibrationBin, ConformalScoreName, Method, RiskCoverageCurve, UncertaintyScoreName, UncertaintyScores } from '@sngp/core';
 import type { ModelInfo, PredictOptions, Prediction, SngpModel } from '@sngp/runtime';
 import type { DistanceAwareness } from './distance-awareness.js';
 
@@ -90,6 +90,54 @@ export interface SelectiveCurves {
   withOod: RiskCoverageCurve | null;
 }
 
+/**
+ * The model card's decision rules measured on the evaluation's rows (what `predict` returns).
+ * The conformal guarantee is for exchangeable in-domain rows: coverage >= 1 - alpha on average
+ * over calibration draws, not per row, and not under distribution shift.
+ */
+export interface DecisionResult {
+  /** The conformal sets on the test rows; null when the card has no `sngp.conformal`. */
+  conformal: {
+    /** The nonconformity score. */
+    score: ConformalScoreName;
+    /** Miscoverage the rule was calibrated for. */
+    alpha: number;
+    /** The calibrated threshold. */
+    quantile: number;
+    /** Rows it was calibrated on. */
+    calibrationRows: number;
+    /** Where those rows came from. */
+    calibrationSource: string;
+    /** ceil((n + 1)(1 - alpha)) / (n + 1): the coverage new exchangeable rows get on average. */
+    expectedCoverage: number;
+    /** Share of test rows whose set holds the true class. */
+    coverage: number;
+    /** Mean set size over the test rows. */
+    meanSize: number;
+    /** Share of test rows with a set of size 0, 1, ..., K. */
+    sizeShare: number[];
+    /** Mean set size over the OOD rows, or null without OOD rows. */
+    oodMeanSize: number | null;
+  } | null;
+  /** The abstain rule on the test rows; null when the card has no `sngp.abstain`. */
+  abstain: {
+    /** The score the threshold applies to. */
+    score: UncertaintyScoreName;
+    /** Abstain iff score > threshold. */
+    threshold: number;
+    /** What it was chosen for. */
+    target: AbstainTarget;
+    /** Share of test rows answered. */
+    keptFraction: number;
+    /** Error rate among them (0 when none is kept). */
+    errorAmongKept: number;
+    /** Share of OOD rows handed over, or null without OOD rows. */
+    oodCaught: number | null;
+  } | null;
+  /** Mean set size in equal-count bins of the default score (for the figure; not in metrics.json). */
+  setSizeByUncertainty: { x: number[]; y: number[] } | null;
+}
+
 /** Everything measured for one model. */
 export interface ModelResult {
   name: string;
@@ -110,6 +158,8 @@ export interface ModelResult {
   selective: SelectiveResult;
   /** Its risk-coverage curves (for the figure; not in metrics.json). */
   selectiveCurves: SelectiveCurves;
+  /** The card's decision rules on the test (and OOD) rows; null when the model has none. */
+  decisions: DecisionResult | null;
   /** The runtime's per-row uncertainty scores, test and OOD rows (for the figures; not in metrics.json). */
   scores: { test: UncertaintyScores; ood: UncertaintyScores | null };
 }

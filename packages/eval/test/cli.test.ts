@@ -44,8 +44,26 @@ describe('sngp-eval end to end', () => {
       else expect(m.test.eceUncalibrated).toBeUndefined();
     }
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(
-      [...METHODS.map((m) => `${m}.png`), 'overview.png', 'ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png'].sort(),
+      [...METHODS.map((m) => `${m}.png`), 'overview.png', 'ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png', 'set-size.png'].sort(),
     );
+    // The main job's models carry rules (sngp-calibrate on a separate draw): measured on the test draw.
+    for (const m of report.models) {
+      const c = m.decisions!.conformal!;
+      expect(c.expectedCoverage).toBeCloseTo(901 / 1001, 10);
+      // 1,000 test rows: the coverage of one calibration draw is within a few points of 0.9.
+      expect(Math.abs(c.coverage - c.expectedCoverage), m.method).toBeLessThan(0.04);
+      expect(c.sizeShare.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+      const a = m.decisions!.abstain!;
+      expect(Math.abs(a.keptFraction - 0.95), m.method).toBeLessThan(0.04);
+      expect(a.oodCaught! >= 0 && a.oodCaught! <= 1).toBe(true);
+    }
+    // Only the distance-aware model hands the far OOD cluster over.
+    const caught = (method: string) => report.models.find((m) => m.method === method)!.decisions!.abstain!.oodCaught!;
+    expect(caught('sngp')).toBeGreaterThan(0.9);
+    expect(caught('deterministic')).toBeLessThan(0.5);
+    const md = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(md).toMatch(/## Decision rules\n\n\| Model \| Sets \| Coverage/);
+    expect(md).toMatch(/does not hold under distribution shift/);
     // Tie-free scores: no two OOD rows share a log(1 - max p) score merely by float32 rounding, so the
     // baselines' AUPR is no longer exactly the OOD share (500 / 1500) that ties to the last threshold give.
     for (const m of report.models) expect(m.ood!.aupr, m.method).not.toBeCloseTo(1 / 3, 6);

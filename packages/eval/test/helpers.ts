@@ -31,3 +31,9 @@ export function pipelineModel(method: string): string {
 export function evalCli(args: string[]): Run {
   return node(EVAL_CLI, args);
 }
+
+export const CALIBRATE_CLI = resolve(__dirname, '../dist/calibrate-cli.js');
+
+export function calibrateCli(args: string[]): Run {
+  return node(CALIBRATE_CLI, args);
+}

@@ -19,7 +19,8 @@ const sngp = pipelineModel('sngp');
 const det = pipelineModel('deterministic');
 const { test, ood } = twoMoons(0);
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
-const FIGURES = ['ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png'];
+// The main job's models carry conformal rules, hence the set-size figure.
+const FIGURES = ['ood-histogram.png', 'ood-roc.png', 'reliability.png', 'risk-coverage.png', 'set-size.png'];
 
 function write(name: string, text: string): string {
   const p = join(dir, name);

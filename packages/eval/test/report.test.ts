@@ -45,6 +45,7 @@ describe('report', () => {
       roc: 'figures/ood-roc.png',
       reliability: 'figures/reliability.png',
       riskCoverage: 'figures/risk-coverage.png',
+      setSize: null, // the fake models carry no conformal rule
     });
     expect(json.oodData).toMatch(/Gaussian cluster/);
     const figures = ['figures/deterministic.png', 'figures/sngp.png', 'figures/overview.png', 'figures/ood-histogram.png', 'figures/ood-roc.png', 'figures/reliability.png', 'figures/risk-coverage.png'];
@@ -77,7 +78,7 @@ describe('report', () => {
     const base: ModelReport = {
       name: 'sngp', file: '', method: 'sngp', provider: 'cpu', classes: ['0', '1'], farCorners: null, figure: null, reliability: [],
       test: { accuracy: 0.99, nll: 0.05, brier: 0.02, ece: 0.01, eceUncalibrated: 0.06, eceFloor: 0.03, rows: 10 },
-      ood: null,
+      ood: null, decisions: null,
       latency: { rows: 10, runs: 1, medianMs: 12.345, minMs: 12 },
       selective: { score: 'logNonMax', aurc: 0.004, riskAtCoverage: [{ coverage: 0.8, risk: 0 }], aurcWithOod: null, fprAt95Tpr: null },
     };

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METHODS, type Method, SngpError } from '@sngp/core';
-// Type-only: the train and export stages run before @sngp/eval is built.
+// Type-only: the train stage runs before @sngp/eval is built.
 import type { RunOptions } from '@sngp/eval';
 
 export interface PipelineConfig {

@@ -1,6 +1,8 @@
 /**
  * Stage "export": each trained checkpoint through the `sngp-export` bin (which verifies the graph
- * against the float64 reference) into artifacts/models/<method>.onnx.
+ * against the float64 reference) into artifacts/models/<method>.onnx, then `sngp-calibrate` writes
+ * the decision rules (LAC sets at alpha 0.1, abstain keeping 95 %) chosen on a two-moons draw
+ * nothing else uses, so every model of the main job returns sets and abstain flags.
  */
 import { join, relative } from 'node:path';
 import { SngpError } from '@sngp/core';
@@ -16,6 +18,7 @@ runStage(async () => {
   const trained = readManifest<TrainRecord>(p.trainManifest);
   if (!trained) throw new SngpError(`${p.trainManifest}: missing; run the "train" stage first`);
   const bin = packageBin('@sngp/export', 'sngp-export');
+  const calibrate = packageBin('@sngp/eval', 'sngp-calibrate');
   const t0 = performance.now();
   const checkpointOf = (method: string): string => {
     const from = method === 'mc-dropout' && c.mcDropoutFromDeterministic ? 'deterministic' : method;
@@ -32,8 +35,9 @@ runStage(async () => {
     const coverage = method === 'deterministic' ? 'full' : 'sample';
     const t1 = performance.now();
     await runBin(bin, 'sngp-export', [checkpointOf(method), ...asMc, '--verify-points', coverage, '--out', onnx, '--json'], p.root);
+    await runBin(calibrate, 'sngp-calibrate', [onnx, '--data', 'moons', '--device', 'cpu', '--json'], p.root);
     const seconds = (performance.now() - t1) / 1000;
-    log(`${method}: verified and written in ${seconds.toFixed(1)} s -> ${relative(p.root, onnx)}${asMc.length ? ' (from the deterministic checkpoint)' : ''}`);
+    log(`${method}: verified, calibrated and written in ${seconds.toFixed(1)} s -> ${relative(p.root, onnx)}${asMc.length ? ' (from the deterministic checkpoint)' : ''}`);
     return { method, onnx: relative(p.artifacts, onnx), seconds };
   });
   const manifest: StageManifest<ExportRecord> = { config: c, totalSeconds: (performance.now() - t0) / 1000, records };

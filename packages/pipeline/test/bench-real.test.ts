@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METHODS } from '@sngp/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ConformalRow } from '../src/bench-conformal.js';
 import type { AcceptanceCheck, RealDataRow } from '../src/bench-real.js';
 
 const out = mkdtempSync(join(tmpdir(), 'sngp-bench-real-'));
@@ -46,4 +47,24 @@ describe('bench:real --quick on wine', () => {
     for (const f of ['ood-histogram.png', 'ood-roc.png', 'reliability.png']) expect(figures).toContain(f);
     expect(existsSync(join(out, 'data', 'wine-ood.csv'))).toBe(true);
   }, 600_000);
+
+  it('bench:conformal on the same models: coverage over 1,000 random calibration / test splits of the held-out rows', () => {
+    const script = join(import.meta.dirname, '..', 'dist', 'bench-conformal.js');
+    const r = spawnSync(process.execPath, [script, '--quick', '--datasets', 'wine', '--from', out, '--splits', '1000'], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { rows } = JSON.parse(readFileSync(join(out, 'conformal', 'results.json'), 'utf8')) as { rows: ConformalRow[] };
+    // Every method, LAC and both adaptive scores (randomized, as sngp-calibrate writes them).
+    expect(rows.map((x) => `${x.method}/${x.score}`).sort()).toEqual(METHODS.flatMap((m) => ['lac', 'aps', 'raps'].map((s) => `${m}/${s}`)).sort());
+    for (const row of rows) {
+      // 39 held-out rows: 19 calibrate, 20 test; r = ceil(20 * 0.9) = 18 of n + 1 = 20.
+      expect(row.calibrationRows).toBe(19);
+      expect(row.expected).toBeCloseTo(0.9, 12);
+      expect(Math.abs(row.meanCoverage - row.expected), `${row.method} ${row.score}`).toBeLessThanOrEqual(0.01);
+      expect(row.meanOk).toBe(true);
+      expect(row.minOk).toBeNull(); // fewer than 1,000 test rows: no per-split bound
+      expect(row.meanSize > 0 && row.meanSize <= 2).toBe(true);
+    }
+    expect(r.stdout).toMatch(/12 of 12 pass/);
+  }, 300_000);
 });
+

@@ -2,6 +2,7 @@ import {
   DEFAULT_NOISE_SEED,
   abstainFlags,
   predictionSets,
+  rowUniforms,
   setLists,
   ONNX_NAMES,
   SngpError,
@@ -208,6 +209,8 @@ function assemble(
   variance: Float32Array | undefined,
   decisions: Decisions,
   conformal: ModelCard['conformal'],
+  /** The rows as fed to the graph, [rows, d]: randomized sets hash them for their U. */
+  features: { data: Float32Array; d: number },
   extra: Pick<Prediction, 'logits' | 'variance' | 'invalid' | 'unseenCategories' | 'missingCells'>,
 ): Prediction {
   const k = classes.length;
@@ -245,7 +248,7 @@ function assemble(
   Object.defineProperty(out, 'scores', { enumerable: true, get: scores });
   // Decision rules from the card. An invalid row has NaN log-probabilities and scores: no set, abstain 1.
   if (decisions.sets && conformal) {
-    const sets = predictionSets(logProbs(), k, conformal);
+    const sets = predictionSets(logProbs(), k, conformal, conformal.randomized ? rowUniforms(features.data, features.d) : undefined);
     out.setMask = sets.mask;
     out.setSize = sets.size;
     out.sets = setLists(sets, classes);
@@ -455,7 +458,7 @@ export class OnnxSngpModel implements SngpModel {
     }
     const mark = nonFinite === 'mark' ? { invalid, ...report } : report;
     const raw = card.method === 'sngp' ? { logits: outputs[N.logits], variance: outputs[N.variance] } : card.method === 'deterministic' ? { logits: outputs[N.logits] } : {};
-    return assemble(rows, card.classes, probs, logProbsOf, raw.variance, decisions, card.conformal, { ...raw, ...mark });
+    return assemble(rows, card.classes, probs, logProbsOf, raw.variance, decisions, card.conformal, { data, d: inputDim }, { ...raw, ...mark });
   }
 
   /** See {@link SngpModel.runGraph}. */

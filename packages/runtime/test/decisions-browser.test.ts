@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classScores, replaceOnnxMetadata, twoMoons, uncertaintyScores, type Method } from '@sngp/core';
+import { classScores, replaceOnnxMetadata, rowUniforms, twoMoons, uncertaintyScores, type Method } from '@sngp/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../src/node.js';
@@ -23,13 +23,15 @@ import { calibratedModel, type CalibratedModel } from './fixtures.js';
 
 /**
  * The rules. SNGP makes no error on the calibration draw, so its LAC quantile at alpha 0.1 is small
- * (~0.012): sets are {one class} on the moons and empty in between and far away; APS likewise.
+ * (~0.013): sets are {one class} on the moons and empty in between and far away; APS likewise.
  * A set of both classes needs q >= 0.5, i.e. calibration rows with p(true class) <= 0.5 beyond the
- * alpha share: the deterministic net's 4 errors at alpha 0.002 (the rank-999 score of 1,000 rows).
+ * alpha share: the deterministic net's 6 errors at alpha 0.002 (the rank-999 score of 1,000 rows).
  */
-const CASES: { name: string; method: Method; score: 'lac' | 'aps'; alpha: number; sizes: number[] }[] = [
+const CASES: { name: string; method: Method; score: 'lac' | 'aps'; randomized?: boolean; alpha: number; sizes: number[] }[] = [
   { name: 'sngp-lac', method: 'sngp', score: 'lac', alpha: 0.1, sizes: [0, 1] },
   { name: 'sngp-aps', method: 'sngp', score: 'aps', alpha: 0.1, sizes: [0, 1] },
+  // sngp-calibrate's default APS: U per row from a hash of its float32 features, the same in both.
+  { name: 'sngp-aps-randomized', method: 'sngp', score: 'aps', randomized: true, alpha: 0.1, sizes: [0, 1] },
   { name: 'deterministic-lac', method: 'deterministic', score: 'lac', alpha: 0.002, sizes: [1, 2] },
 ];
 /** Largest |Node score - browser score| allowed, per device (LAC/APS scores and log(1 - max p)). */
@@ -55,7 +57,7 @@ let page: Page;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sngp-decisions-'));
   for (const c of CASES) {
-    const m = await calibratedModel(c.method, { score: c.score, alpha: c.alpha });
+    const m = await calibratedModel(c.method, { score: c.score, randomized: c.randomized, alpha: c.alpha });
     models.set(c.name, m);
     writeFileSync(join(dir, `${c.name}.onnx`), m.bytes);
     const model = await loadModel(m.bytes, { device: 'cpu' });
@@ -155,11 +157,12 @@ describe('prediction sets and abstain flags: Node and Chromium agree', () => {
         const rule = models.get(c.name)!;
         const k = 2;
         const tol = SCORE_TOL[device];
+        const u = rule.conformal.randomized ? rowUniforms(Float32Array.from(rows.flat()), 2) : undefined;
         const setStraddling = compare(
           `${c.name} ${device} set cell`,
           want.setMask,
           got.setMask,
-          { node: classScores(want.logProbs, k, rule.conformal), web: classScores(got.logProbs, k, rule.conformal) },
+          { node: classScores(want.logProbs, k, rule.conformal, u), web: classScores(got.logProbs, k, rule.conformal, u) },
           { threshold: rule.conformal.quantile, inside: 1, tol: tol.set },
         );
         const abstainStraddling = compare(

@@ -1,8 +1,9 @@
-import { twoMoons, type Method } from '@sngp/core';
+import { readFileSync } from 'node:fs';
+import { calibrateConformal, moonsValidation, predictionSets, rowUniforms, setCoverage, twoMoons, type Method } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/node.js';
 import { METHODS, calibratedModel, modelPath } from './fixtures.js';
-import { withMetadata } from './onnx-bytes.js';
+import { readMetadata, withMetadata } from './onnx-bytes.js';
 
 /** Both rules calibrated on the two-moons validation draw, and the model loaded with them. */
 async function calibrated(method: Method, score: 'lac' | 'aps' = 'lac') {
@@ -11,6 +12,16 @@ async function calibrated(method: Method, score: 'lac' | 'aps' = 'lac') {
 }
 
 describe('prediction sets and abstain flags from the card', () => {
+  it.each(METHODS)('%s: the main job writes both rules into the model (sngp-calibrate on a two-moons draw)', async (method) => {
+    const model = await loadModel(modelPath(method), { device: 'cpu' });
+    expect(model.info.card.conformal).toMatchObject({ alpha: 0.1, score: 'lac', n: 1000 });
+    expect(model.info.card.abstain).toMatchObject({ score: 'logNonMax', target: { kind: 'keep', value: 0.95 }, keptFraction: 0.95, oodRows: 500 });
+    const p = await model.predict(twoMoons().test.x);
+    expect(p.setSize!.length).toBe(p.rows);
+    expect(p.abstain!.length).toBe(p.rows);
+    await model.dispose();
+  });
+
   it.each(METHODS)('%s: sets follow the LAC rule, abstain the threshold; coverage on the test draw', async (method) => {
     const { model, conformal, abstain, val } = await calibrated(method);
     expect(model.info.card.conformal).toEqual(conformal);
@@ -39,6 +50,27 @@ describe('prediction sets and abstain flags from the card', () => {
     await model.dispose();
   });
 
+  it('randomized APS: U from each row\'s features, so a row gets the same set in any batch', async () => {
+    const bytes = new Uint8Array(readFileSync(modelPath('sngp')));
+    const plain = await loadModel(bytes, { device: 'cpu' });
+    const v = moonsValidation();
+    const p = await plain.predict(v.x);
+    const rule = calibrateConformal(p.logProbs, 2, v.y!, { score: 'aps', randomized: true, alpha: 0.1, source: 'moons-validation', uniforms: rowUniforms(v.x, 2) });
+    await plain.dispose();
+    const model = await loadModel(withMetadata(bytes, { ...readMetadata(bytes), 'sngp.conformal': JSON.stringify(rule) }), { device: 'cpu' });
+    const { test } = twoMoons();
+    const all = await model.predict(test.x);
+    expect(all.setMask).toEqual(predictionSets(all.logProbs, 2, rule, rowUniforms(test.x, 2)).mask);
+    // Coverage on the test draw within a few points of 0.9; both sizes 0/1 or 1/2 occur (a rule, not a constant).
+    expect(Math.abs(setCoverage({ mask: all.setMask!, size: all.setSize! }, test.y!).coverage - 0.9)).toBeLessThan(0.04);
+    expect(new Set(all.setSize).size).toBeGreaterThan(1);
+    for (const i of [0, 7, 123, 999]) {
+      const one = await model.predict(test.x.slice(2 * i, 2 * i + 2));
+      expect(Array.from(one.setMask!), `row ${i}`).toEqual(Array.from(all.setMask!.subarray(2 * i, 2 * i + 2)));
+    }
+    await model.dispose();
+  });
+
   it('APS sets are prefixes of the classes by probability', async () => {
     const { model } = await calibrated('sngp', 'aps');
     const p = await model.predict(twoMoons().ood.x);
@@ -59,7 +91,10 @@ describe('prediction sets and abstain flags from the card', () => {
     for (let i = 0; i < o.rows; i++) expect(o.abstain![i]).toBe(o.scores.logNonMax[i] > -5 ? 1 : 0);
     await expect(model.predict(x, { abstainThreshold: NaN })).rejects.toThrow(/options.abstainThreshold: expected a finite number, got null/);
     await model.dispose();
-    const plain = await loadModel(modelPath('deterministic'), { device: 'cpu' });
+    // The main job's models carry rules (sngp-calibrate): strip them for a model without any.
+    const bytes = new Uint8Array(readFileSync(modelPath('deterministic')));
+    const { 'sngp.conformal': _c, 'sngp.abstain': _a, ...props } = readMetadata(bytes);
+    const plain = await loadModel(withMetadata(bytes, props), { device: 'cpu' });
     await expect(plain.predict(x, { abstainThreshold: 0 })).rejects.toThrow(/the model card has no abstain rule/);
     const p = await plain.predict(x);
     expect(p.setMask).toBeUndefined();

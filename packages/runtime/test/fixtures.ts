@@ -4,9 +4,10 @@ import {
   METHODS,
   calibrateConformal,
   chooseAbstainRule,
-  moonsValidation,
+  moonsDecisionCalibration,
   readOnnxHeader,
   replaceOnnxMetadata,
+  rowUniforms,
   twoMoons,
   type AbstainRule,
   type ConformalRule,
@@ -38,27 +39,35 @@ export interface CalibratedModel {
 
 /**
  * Calibrate both decision rules of a fixture model with the model itself (the Node runtime, cpu)
- * on held-out labelled rows, the two-moons validation draw by default, and write them into a copy
- * of its card with core's replaceOnnxMetadata: what sngp-calibrate does, with the core functions.
+ * on held-out labelled rows, by default the two-moons draw kept for decision rules
+ * (`moonsDecisionCalibration`, which nothing else uses), and write them into a copy of its card
+ * with core's replaceOnnxMetadata (replacing the rules the main job wrote): what sngp-calibrate
+ * does, with the core functions.
  * @param method - which fixture model.
- * @param options - conformal score and alpha (default 0.1), the calibration rows.
+ * @param options - conformal score, randomized APS, alpha (default 0.1), the calibration rows.
  * @returns the new file and its rules.
  */
 export async function calibratedModel(
   method: Method,
-  options: { score?: 'lac' | 'aps'; alpha?: number; calibration?: Dataset } = {},
+  options: { score?: 'lac' | 'aps'; randomized?: boolean; alpha?: number; calibration?: Dataset } = {},
 ): Promise<CalibratedModel> {
   // Imported here: fixtures.ts is also imported by tests that load no model.
   const { loadModel } = await import('../src/node.js');
   const original = new Uint8Array(readFileSync(modelPath(method)));
   const plain = await loadModel(original, { device: 'cpu' });
-  const data = options.calibration ?? moonsValidation();
+  const data = options.calibration ?? moonsDecisionCalibration().inDomain;
   const calibration = { x: data.x, y: data.y! };
-  const source = options.calibration ? 'test draw' : 'moons-validation';
+  const source = options.calibration ? 'test draw' : 'moons decision-calibration draw';
   try {
     const p = await plain.predict(calibration.x);
     const k = plain.info.classes.length;
-    const conformal = calibrateConformal(p.logProbs, k, calibration.y, { alpha: options.alpha ?? 0.1, score: options.score ?? 'lac', source });
+    const score = options.score ?? 'lac';
+    const conformal = calibrateConformal(p.logProbs, k, calibration.y, {
+      alpha: options.alpha ?? 0.1,
+      score,
+      source,
+      ...(options.randomized ? { randomized: true, uniforms: rowUniforms(calibration.x, calibration.x.length / calibration.y.length) } : {}),
+    });
     const correct = Uint8Array.from(p.predicted, (c, i) => (c === calibration.y[i] ? 1 : 0));
     const abstain = chooseAbstainRule(p.scores.logNonMax, correct, { kind: 'keep', value: 0.95 }, { score: 'logNonMax', source });
     const props = { ...readOnnxHeader(original, method).metadata, 'sngp.conformal': JSON.stringify(conformal), 'sngp.abstain': JSON.stringify(abstain) };
