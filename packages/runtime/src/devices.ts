@@ -22,7 +22,6 @@ export interface DevicePlan {
   note?: string;
 }
 
-
 /**
  * Check `options.device` from the caller.
  * @param value - the option as given (undefined means `auto`).

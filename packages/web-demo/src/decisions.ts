@@ -7,7 +7,7 @@
 import {
   calibrateConformal,
   chooseAbstainRule,
-  moonsValidation,
+  moonsDecisionCalibration,
   readOnnxHeader,
   replaceOnnxMetadata,
   type AbstainRule,
@@ -19,8 +19,12 @@ import type { Serial } from './inference.js';
 /** The rules' settings: coverage 90 % with the LAC score; abstain on the 5 % least certain rows. */
 export const DECISION_SETTINGS = { alpha: 0.1, score: 'lac', keep: 0.95, abstainScore: 'logNonMax' } as const;
 
-/** Where the calibration rows come from (`moonsValidation()`: seed 3, not the training or test seeds). */
-export const CALIBRATION_SOURCE = 'two-moons held-out draw (seed 3)';
+/**
+ * Where the calibration rows come from: `moonsDecisionCalibration()` (seed 4, and its OOD cluster
+ * seed 5), the draw kept for decision rules: not training, test, the plotted OOD cluster or the
+ * temperature fit's draw.
+ */
+export const CALIBRATION_SOURCE = 'two-moons held-out draw (seed 4)';
 
 /** Both rules, as the card carries them. */
 export interface DecisionRules {
@@ -31,18 +35,18 @@ export interface DecisionRules {
 }
 
 /**
- * Calibrate both rules with the loaded model on the held-out draw (1,000 labelled rows), at the
- * card's settings (the mean-field slider only changes what the page draws, not the rules).
- * @param model - the model as loaded (no rules needed).
+ * Calibrate both rules with the loaded model on the held-out draw (1,000 labelled rows, plus 500
+ * OOD rows whose caught fraction the card records), at the card's settings (the mean-field slider
+ * only changes what the page draws, not the rules).
+ * @param model - the model as loaded (rules it may carry are replaced).
  * @param queue - the page's run queue (one ORT run at a time).
- * @param ood - the plotted out-of-domain points, flat [N, 2]: the card reports the fraction caught.
  * @returns the rules.
  */
-export async function calibrateRules(model: SngpModel, queue: Serial, ood: Float32Array): Promise<DecisionRules> {
-  const draw = moonsValidation();
+export async function calibrateRules(model: SngpModel, queue: Serial): Promise<DecisionRules> {
+  const { inDomain: draw, ood } = moonsDecisionCalibration();
   const labels = draw.y!;
   const p = await queue.run(() => model.predict(draw.x));
-  const far = await queue.run(() => model.predict(ood));
+  const far = await queue.run(() => model.predict(ood.x));
   const k = model.info.classes.length;
   const conformal = calibrateConformal(p.logProbs, k, labels, { alpha: DECISION_SETTINGS.alpha, score: DECISION_SETTINGS.score, source: CALIBRATION_SOURCE });
   const correct = Uint8Array.from(p.predicted, (c, i) => (c === labels[i] ? 1 : 0));
@@ -77,7 +81,7 @@ export function describeRules(rules: DecisionRules): string {
   const c = rules.conformal;
   const a = rules.abstain;
   const keep = a.target.kind === 'keep' ? `keeps ${(100 * a.target.value).toFixed(0)} % of in-domain rows` : `error among kept rows at most ${a.target.value}`;
-  const ood = a.oodCaught === undefined ? '' : `, abstains on ${(100 * a.oodCaught).toFixed(0)} % of the red OOD cluster`;
+  const ood = a.oodCaught === undefined ? '' : `, abstains on ${(100 * a.oodCaught).toFixed(0)} % of an OOD cluster draw`;
   return (
     `Sets: α = ${c.alpha} (${c.score.toUpperCase()}), quantile q = ${c.quantile.toPrecision(4)}: a class is in the set when 1 − p ≤ q. ` +
     `Abstain when log(1 − max p) > ${a.threshold.toPrecision(4)} (${keep}${ood}). Calibrated on ${c.n.toLocaleString('en-US')} rows of the ${c.source}.`

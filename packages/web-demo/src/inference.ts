@@ -63,7 +63,7 @@ export function isRuntimeFailure(message: string): boolean {
  * @param url - the model's URL.
  * @param provider - the execution provider asked for.
  * @param signal - cancels the load (the model is disposed).
- * @returns the model and the load time in ms.
+ * @returns the model, the file's bytes and the load time in ms.
  */
 export async function openModel(
   method: Method,

@@ -87,6 +87,8 @@ const loaded = new Map<Method, Loaded>();
 const decisionsOn = new Set<Method>();
 /** Rules calibrated for the models now loaded (cleared with them). */
 const rules = new Map<Method, DecisionRules>();
+/** Calibrations in flight. */
+const attaching = new Map<Method, Promise<void>>();
 const gridMax = new Map<Method, number>();
 const panels = new Map<Method, MethodPanel>();
 const urlState: PageState = parseState(location.search);
@@ -203,13 +205,23 @@ function drawMethod(method: Method): void {
  * flags come from the runtime's predict) and use it from then on. Stops, disposing what it made,
  * when the pass is cancelled.
  */
-async function attachDecisions(method: Method, signal?: AbortSignal): Promise<void> {
+function attachDecisions(method: Method, signal?: AbortSignal): Promise<void> {
+  // A second click while the first is still calibrating waits for it instead of doing it twice.
+  let job = attaching.get(method);
+  if (!job) {
+    job = attachOnce(method, signal).finally(() => attaching.delete(method));
+    attaching.set(method, job);
+  }
+  return job;
+}
+
+async function attachOnce(method: Method, signal?: AbortSignal): Promise<void> {
   const l = loaded.get(method);
   if (!l) return;
   const panel = panels.get(method)!;
   panel.decisionsNote.hidden = false;
   panel.decisionsNote.textContent = 'calibrating the rules on a held-out two-moons draw…';
-  const found = await calibrateRules(l.model, queue, moons.ood.x);
+  const found = await calibrateRules(l.model, queue);
   checkSignal(signal);
   const model = await openBytes(method, withRules(l.bytes, found, `models/${method}.onnx`), l.model.info.provider as Provider);
   try {
