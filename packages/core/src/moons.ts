@@ -141,7 +141,12 @@ export function moonsValidation(seed: number = MOONS_DEFAULTS.seed): Dataset {
  * @param seed - base seed of {@link twoMoons} (default 0).
  * @returns 2 x 500 labelled points and 500 OOD points.
  */
-export function moonsDecisionCalibration(seed: number = MOONS_DEFAULTS.seed): { inDomain: Dataset; ood: Dataset } {
+export function moonsDecisionCalibration(seed: number = MOONS_DEFAULTS.seed): {
+  /** 2 x 500 labelled in-domain points (seed + 4). */
+  inDomain: Dataset;
+  /** 500 points of the OOD cluster (seed + 5). */
+  ood: Dataset;
+} {
   return {
     inDomain: makeMoons(2 * MOONS_DEFAULTS.samplesPerClass, MOONS_DEFAULTS.noise, new Rng(seed + 4)),
     ood: moonsOod(MOONS_DEFAULTS.oodSize, new Rng(seed + 5)),

@@ -5,14 +5,15 @@
  * `wasmPaths`. Never from a CDN.
  *
  * `import { loadModel } from '@sngp/runtime'` picks this entry in bundlers for the browser (the
- * `browser` export condition). Devices: `auto` (webgpu, else wasm), `webgpu`, `wasm` (`cpu` is the
- * wasm backend; `cuda` falls back to wasm); see {@link Device}.
+ * `browser` export condition). Devices: `auto` (webgpu on a hardware adapter, else wasm),
+ * `webgpu`, `wasm` (`cpu` is the wasm backend; `cuda` falls back to wasm); see {@link Device}.
  *
  * @packageDocumentation
  * @module @sngp/runtime (browser)
  */
 import { SngpError } from '@sngp/core';
 import * as ort from 'onnxruntime-web';
+import { lookUpAdapter, type AdapterLookup, type AdapterReport } from './adapter.js';
 import type { ProviderBackend } from './devices.js';
 import { asBytes, describeSource, fetchBytes, loadFromBytes } from './load.js';
 import { createRunner, type Runner } from './ort-session.js';
@@ -21,29 +22,26 @@ import type { LoadOptions, ModelSource, SngpModel } from './types.js';
 
 export * from './index.js';
 
-interface GpuLike {
-  requestAdapter(): Promise<unknown>;
-}
-
-async function webgpuUnavailable(): Promise<string | null> {
-  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
-  if (!gpu) return 'this browser has no WebGPU (navigator.gpu is undefined)';
-  try {
-    if (!(await gpu.requestAdapter())) return 'no WebGPU adapter';
-  } catch (e) {
-    return `no WebGPU adapter (${e instanceof Error ? e.message : String(e)})`;
-  }
-  return null;
-}
-
+/**
+ * onnxruntime-web's providers. The WebGPU adapter is looked up once per load: `auto` refuses a
+ * software one (see adapter.ts), an explicit `webgpu` runs on it and says so in the reason.
+ */
 function browserProviders(bytes: Uint8Array): ProviderBackend<Runner> {
+  let lookup: Promise<AdapterLookup> | null = null;
+  let adapter: AdapterReport | null = null;
   return {
-    async unavailable(provider) {
-      if (provider === 'webgpu') return webgpuUnavailable();
+    async unavailable(provider, auto) {
       if (provider === 'wasm') return null;
-      return `onnxruntime-web has no "${provider}" provider`;
+      if (provider !== 'webgpu') return `onnxruntime-web has no "${provider}" provider`;
+      const found = await (lookup ??= lookUpAdapter());
+      if (found.adapter === null) return found.missing;
+      adapter = found.adapter;
+      if (auto && adapter.software) return `the adapter is software (${adapter.name}: ${adapter.reason}), slower than wasm for these models`;
+      return null;
     },
     open: (provider) => createRunner(ort, bytes, provider),
+    describe: (provider) =>
+      provider === 'webgpu' && adapter ? `${adapter.software ? 'on a software adapter' : 'on adapter'} ${adapter.name}${adapter.software ? `: ${adapter.reason}` : ''}` : null,
   };
 }
 
@@ -55,7 +53,8 @@ function browserProviders(bytes: Uint8Array): ProviderBackend<Runner> {
  * @example
  * ```ts
  * await configureWasm({ wasmPaths: '/ort/' });
- * const model = await loadModel('/models/sngp.onnx', { device: 'auto' }); // webgpu, else wasm
+ * const model = await loadModel('/models/sngp.onnx', { device: 'auto' }); // webgpu on a GPU, else wasm
+ * console.log(model.info.deviceChoice.reason); // e.g. why a software adapter was skipped
  * const p = await model.predict(new Float32Array([0.5, 0.25]));
  * ```
  * @param source - a URL (string, resolved against the page, or URL object) or the model's bytes

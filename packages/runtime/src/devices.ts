@@ -1,5 +1,5 @@
 import { SngpError } from '@sngp/core';
-import type { Device } from './types.js';
+import type { Device, DeviceChoice } from './types.js';
 
 /** Every {@link Device} value, in the order error messages list them (for validation and UIs). */
 export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
@@ -18,6 +18,8 @@ export interface DevicePlan {
   try: string[];
   /** The provider to use when none of `try` opens, or null (then the error is thrown). */
   fallback: string | null;
+  /** Said at the end of the choice's reason (why the plan is what it is), if anything. */
+  note?: string;
 }
 
 /**
@@ -43,13 +45,14 @@ export function planDevice(device: Device, platform: Platform): DevicePlan {
     switch (device) {
       // webgpu is not in Node's auto list: ORT cannot tell a real GPU from SwiftShader, which is
       // slower than the CPU provider for these small MLPs. Ask for it explicitly.
-      case 'auto': return { device, try: ['cuda'], fallback: 'cpu' };
+      case 'auto': return { device, try: ['cuda'], fallback: 'cpu', note: 'auto does not try webgpu in Node: onnxruntime cannot tell SwiftShader from a GPU' };
       case 'cpu': return { device, try: ['cpu'], fallback: null };
       // 'wasm' in Node runs onnxruntime-web's wasm backend (same engine as browsers).
       default: return { device, try: [device], fallback: 'cpu' };
     }
   }
   switch (device) {
+    // The browser backend refuses a software WebGPU adapter for auto (see ProviderBackend.unavailable).
     case 'auto': return { device, try: ['webgpu'], fallback: 'wasm' };
     // onnxruntime-web's CPU provider is its wasm backend.
     case 'cpu':
@@ -71,19 +74,25 @@ export function oneLine(e: unknown): string {
 
 /** How one platform opens sessions: the part of loading that differs between Node and browsers. */
 export interface ProviderBackend<S> {
-  /** Null if the provider may work, else the reason it cannot (checked before trying to open). */
-  unavailable(provider: string): Promise<string | null>;
+  /**
+   * Null if the provider may work, else the reason it cannot (checked before trying to open). With
+   * `auto` true (device 'auto' asks) it may also refuse a provider that works but is a poor choice:
+   * the browser's WebGPU on a software adapter.
+   */
+  unavailable(provider: string, auto: boolean): Promise<string | null>;
   /** Open a session of the model on `provider`; rejects if onnxruntime cannot. */
   open(provider: string): Promise<S>;
+  /** What to add about a provider that opened (e.g. the WebGPU adapter it runs on), or null. */
+  describe?(provider: string): string | null;
 }
 
 /**
- * Open a session following the plan; returns it with the provider that actually runs.
+ * Open a session following the plan; returns it with the provider that actually runs and why.
  * @param plan - from {@link planDevice}.
  * @param backend - the platform's providers.
  * @param strict - throw instead of falling back for an explicit device.
  * @param warn - receives the one-line fallback warning.
- * @returns the session and its provider.
+ * @returns the session and the choice (provider and reason).
  * @throws SngpError when nothing opens (listing each provider's reason) or `strict` forbids the
  *   fallback; a provider's SngpError passes through.
  */
@@ -92,26 +101,36 @@ export async function openOnDevice<S>(
   backend: ProviderBackend<S>,
   strict: boolean,
   warn: (msg: string) => void,
-): Promise<{ session: S; provider: string }> {
+): Promise<{ session: S; choice: DeviceChoice }> {
+  const auto = plan.device === 'auto';
+  const chose = (session: S, provider: string, why: string) => {
+    const about = backend.describe?.(provider);
+    const reason = [why + (about ? ` (${about})` : ''), plan.note].filter((s) => s).join('; ');
+    return { session, choice: { requested: plan.device, provider, reason } };
+  };
+  const asked = (provider: string) =>
+    provider === plan.device ? `${provider} requested` : `${plan.device} requested, which onnxruntime runs as ${provider}`;
   // Nothing to fall back to: let the provider's own error through (usually a model problem).
-  if (plan.fallback === null && plan.try.length === 1) return { session: await backend.open(plan.try[0]), provider: plan.try[0] };
+  if (plan.fallback === null && plan.try.length === 1) return chose(await backend.open(plan.try[0]), plan.try[0], asked(plan.try[0]));
   const reasons: string[] = [];
   for (const provider of plan.try) {
-    const reason = await backend.unavailable(provider);
+    const reason = await backend.unavailable(provider, auto);
     if (reason !== null) {
       reasons.push(`${provider}: ${reason}`);
       continue;
     }
     try {
-      return { session: await backend.open(provider), provider };
+      const session = await backend.open(provider);
+      return chose(session, provider, auto ? `auto: ${[...reasons, `using ${provider}`].join('; ')}` : asked(provider));
     } catch (e) {
       if (e instanceof SngpError) throw e;
       reasons.push(`${provider}: ${oneLine(e)}`);
     }
   }
   const why = reasons.join('; ');
-  if (plan.fallback === null || (strict && plan.device !== 'auto'))
+  if (plan.fallback === null || (strict && !auto))
     throw new SngpError(`device "${plan.device}" is not available (${why})`);
-  if (plan.device !== 'auto') warn(`warning: device "${plan.device}" is not available (${why}); running on ${plan.fallback}`);
-  return { session: await backend.open(plan.fallback), provider: plan.fallback };
+  const fellBack = auto ? `auto: ${why}; using ${plan.fallback}` : `device "${plan.device}" is not available (${why}); running on ${plan.fallback}`;
+  if (!auto) warn(`warning: ${fellBack}`);
+  return chose(await backend.open(plan.fallback), plan.fallback, fellBack);
 }

@@ -2,7 +2,7 @@ import { SngpError } from '@sngp/core';
 import { openOnDevice, oneLine, parseDevice, planDevice, type Platform, type ProviderBackend } from './devices.js';
 import { DEFAULT_BATCH_SIZE, OnnxSngpModel, checkGraph, readModelCard } from './model.js';
 import type { Runner } from './ort-session.js';
-import type { LoadOptions, SngpModel } from './types.js';
+import type { DeviceChoice, LoadOptions, SngpModel } from './types.js';
 import { positiveInt } from './validate.js';
 
 /**
@@ -28,7 +28,7 @@ export async function loadFromBytes(
   const batchSize = positiveInt(options.batchSize, 'options.batchSize') ?? DEFAULT_BATCH_SIZE;
   const warn = options.onWarning ?? ((msg: string) => console.warn(msg));
   const { card, metadata } = readModelCard(bytes, source);
-  let opened: { session: Runner; provider: string };
+  let opened: { session: Runner; choice: DeviceChoice };
   try {
     opened = await openOnDevice(planDevice(device, platform), providers(bytes), options.strict === true, warn);
   } catch (e) {
@@ -41,7 +41,7 @@ export async function loadFromBytes(
     await opened.session.release();
     throw e;
   }
-  return new OnnxSngpModel(opened.session, card, metadata, opened.provider, batchSize, source);
+  return new OnnxSngpModel(opened.session, card, metadata, opened.choice, batchSize, source);
 }
 
 /**

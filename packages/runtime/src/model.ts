@@ -22,7 +22,7 @@ import {
 } from '@sngp/core';
 import { oneLine } from './devices.js';
 import type { FloatTensor, Runner } from './ort-session.js';
-import type { FeatureRow, ModelInfo, NonFinitePolicy, PredictOptions, Prediction, SngpModel } from './types.js';
+import type { DeviceChoice, FeatureRow, ModelInfo, NonFinitePolicy, PredictOptions, Prediction, SngpModel } from './types.js';
 import { positiveInt, toFeatureMatrix } from './validate.js';
 
 /**
@@ -303,7 +303,7 @@ export class OnnxSngpModel implements SngpModel {
    * @param runner - the opened session (released by {@link OnnxSngpModel.dispose | dispose}).
    * @param card - the model card, already checked against the graph.
    * @param metadata - every metadata_props entry.
-   * @param provider - the execution provider that runs.
+   * @param choice - the provider that runs and why.
    * @param batchSize - default rows per run.
    * @param source - names the model in errors.
    */
@@ -311,7 +311,7 @@ export class OnnxSngpModel implements SngpModel {
     runner: Runner,
     card: ModelCard,
     metadata: Record<string, string>,
-    provider: string,
+    choice: DeviceChoice,
     private readonly batchSize: number,
     /** Names the model in predict errors (a path, URL or "model bytes"). */
     private readonly source = 'model',
@@ -322,7 +322,8 @@ export class OnnxSngpModel implements SngpModel {
       classes: card.classes,
       featureNames: card.featureNames,
       inputDim: card.featureNames.length,
-      provider,
+      provider: choice.provider,
+      deviceChoice: choice,
       card,
       metadata,
     };

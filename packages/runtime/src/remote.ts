@@ -172,5 +172,6 @@ export async function connectWith(url: string | URL, options: ConnectOptions, re
     );
   const runner = remoteRunner(base, meta, timeoutMs, retries);
   checkGraph(found.card, runner, base);
-  return new OnnxSngpModel(runner, found.card, found.metadata, 'remote', batchSize, base);
+  const choice = { requested: null, provider: 'remote', reason: `served over the Open Inference Protocol by ${root}` };
+  return new OnnxSngpModel(runner, found.card, found.metadata, choice, batchSize, base);
 }

@@ -12,13 +12,16 @@ export interface FloatTensor {
  * Where to run. `auto` picks the best provider that works; see the "Devices" section of
  * packages/runtime/README.md.
  *
- * - `auto` (default): Node tries `cuda`, then `cpu`; browsers try `webgpu`, then `wasm`. Falls back
- *   silently. WebGPU is not in Node's list: onnxruntime cannot tell SwiftShader from a real GPU.
+ * - `auto` (default): Node tries `cuda`, then `cpu`; browsers try `webgpu` on a hardware adapter
+ *   (a software one, such as SwiftShader or llvmpipe, is skipped), then `wasm`. Falls back
+ *   silently; {@link ModelInfo.deviceChoice} says why. WebGPU is not in Node's list: onnxruntime
+ *   cannot tell SwiftShader from a real GPU there.
  * - `cpu`: Node: onnxruntime-node's CPU provider. Browser: the wasm backend (onnxruntime-web's CPU).
  * - `cuda`: Node only, and only with onnxruntime-node's CUDA provider libraries installed (the
  *   offline install skips them); otherwise falls back to `cpu` (Node) or `wasm` (browser).
  * - `webgpu`: Node: onnxruntime-node's bundled WebGPU provider (Dawn; SwiftShader when there is no
- *   GPU). Browser: onnxruntime-web's WebGPU; falls back to `wasm` without an adapter.
+ *   GPU). Browser: onnxruntime-web's WebGPU, on any adapter, software ones too; falls back to
+ *   `wasm` without an adapter.
  * - `wasm`: onnxruntime-web's WebAssembly backend, in browsers and in Node (the browsers' engine).
  *
  * An explicit device that cannot run falls back with one warning, or throws with
@@ -203,6 +206,19 @@ export interface Prediction {
  */
 export type FeatureRow = Readonly<Record<string, number | string | boolean | null | undefined>>;
 
+/** Which provider a load chose and why ({@link ModelInfo.deviceChoice}). */
+export interface DeviceChoice {
+  /** The device that was asked for; null for a remote model (`connect`). */
+  requested: Device | null;
+  /** The execution provider that runs (the same as {@link ModelInfo.provider}). */
+  provider: string;
+  /**
+   * One line saying why, e.g. `auto: webgpu: the adapter is software (google swiftshader: "swiftshader"
+   * is a CPU renderer); using wasm`, or `device "cuda" is not available (...); running on cpu`.
+   */
+  reason: string;
+}
+
 /** What a loaded model is and where it runs ({@link SngpModel.info}). */
 export interface ModelInfo {
   /** The model type, from the model card. */
@@ -215,6 +231,11 @@ export interface ModelInfo {
   inputDim: number;
   /** Execution provider that actually runs, e.g. 'cpu' | 'webgpu' | 'wasm' | 'cuda'. */
   provider: string;
+  /**
+   * The device asked for, the provider chosen and why, e.g. in a browser with a SwiftShader
+   * adapter: `auto: webgpu: the adapter is software (...); using wasm`. Every platform.
+   */
+  deviceChoice: DeviceChoice;
   /** The whole decoded model card (mean-field factor, sample count, training metrics, ...). */
   card: ModelCard;
   /** Every metadata_props entry of the ONNX file. */

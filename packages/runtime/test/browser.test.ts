@@ -1,50 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { loadModel } from '../src/node.js';
+import { openHarness, type HarnessPage } from './browser/launch.js';
 import type { BrowserResult } from './browser/page.js';
-import { serveStatic } from './browser/server.js';
 import { METHODS, maxAbsDiff, sampleFeatures } from './fixtures.js';
 
-// Debian's chromium; Playwright's own browser download cannot work offline.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ortWebDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 const { rows } = sampleFeatures();
 
-let server: Server;
-let context: BrowserContext;
+let harness: HarnessPage;
 let page: Page;
-let profile: string;
 
 beforeAll(async () => {
-  const served = await serveStatic({ '/ort/': ortWebDist, '/models/': inject('modelsDir'), '/': inject('pageDir') });
-  server = served.server;
-  profile = mkdtempSync(join(tmpdir(), 'sngp-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-  page = await context.newPage();
-  await page.goto(`${served.url}/`);
-  await page.waitForFunction(() => (globalThis as { sngpReady?: boolean }).sngpReady === true);
+  harness = await openHarness();
+  page = harness.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await harness?.close();
 });
 
 function runInPage(method: string, device: string): Promise<BrowserResult> {
@@ -86,6 +59,28 @@ describe('browser entry in headless Chromium', () => {
       }
     });
   }
+
+  // Issue #22: SwiftShader is this machine's only adapter. 'auto' must skip it and say why;
+  // an explicit 'webgpu' still runs on it and says it is software.
+  it('auto skips the software WebGPU adapter (SwiftShader) and says why; webgpu still runs on it', async () => {
+    const auto = await runInPage('deterministic', 'auto');
+    expect(auto.provider).toBe('wasm');
+    expect(auto.deviceChoice.requested).toBe('auto');
+    expect(auto.deviceChoice.reason).toMatch(
+      /^auto: webgpu: the adapter is software \(.*swiftshader.*: (the browser marks it as a fallback adapter|"swiftshader" is a CPU renderer)\), slower than wasm for these models; using wasm$/i,
+    );
+    expect(auto.warnings).toEqual([]);
+    const gpu = await runInPage('deterministic', 'webgpu');
+    expect(gpu.provider).toBe('webgpu');
+    expect(gpu.deviceChoice.reason).toMatch(/^webgpu requested \(on a software adapter .*swiftshader.*\)$/i);
+    const wasm = await runInPage('deterministic', 'wasm');
+    expect(wasm.deviceChoice.reason).toBe('wasm requested');
+    // The same adapter classification is public for pages that want to show it.
+    const report = await page.evaluate(() => (globalThis as unknown as { sngpAdapter: () => Promise<unknown> }).sngpAdapter());
+    expect(report).toMatchObject({ software: true });
+    expect((report as { name: string }).name).toMatch(/swiftshader/i);
+    expect(auto.probs).toEqual(wasm.probs);
+  });
 
   // Issue #20: the browser entry shares model.ts, so row objects are encoded there too.
   it('wasm: row objects keyed by the feature names give the probabilities of the number rows', async () => {

@@ -1,27 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { calibrateConformal, chooseAbstainRule, moonsValidation, predictionSets, rowUniforms, setCoverage, twoMoons, type Method } from '@sngp/core';
+import { calibrateConformal, moonsValidation, predictionSets, rowUniforms, setCoverage, twoMoons, type Method } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/node.js';
-import { METHODS, modelPath } from './fixtures.js';
+import { METHODS, calibratedModel, modelPath } from './fixtures.js';
 import { readMetadata, withMetadata } from './onnx-bytes.js';
 
-/**
- * Calibrate both rules on the two-moons validation draw with the model itself, write them into the
- * card (byte-level), and check what predict returns on the test draw against the rules' definitions.
- */
+/** Both rules calibrated on the two-moons validation draw, and the model loaded with them. */
 async function calibrated(method: Method, score: 'lac' | 'aps' = 'lac') {
-  const bytes = new Uint8Array(readFileSync(modelPath(method)));
-  const plain = await loadModel(bytes, { device: 'cpu' });
-  const v = moonsValidation();
-  const val = { x: v.x, y: v.y! };
-  const p = await plain.predict(val.x);
-  const k = plain.info.classes.length;
-  const conformal = calibrateConformal(p.logProbs, k, val.y, { alpha: 0.1, score, source: 'moons-validation' });
-  const correct = Uint8Array.from(p.predicted, (c, i) => (c === val.y[i] ? 1 : 0));
-  const abstain = chooseAbstainRule(p.scores.logNonMax, correct, { kind: 'keep', value: 0.95 }, { score: 'logNonMax', source: 'moons-validation' });
-  await plain.dispose();
-  const props = { ...readMetadata(bytes), 'sngp.conformal': JSON.stringify(conformal), 'sngp.abstain': JSON.stringify(abstain) };
-  return { model: await loadModel(withMetadata(bytes, props), { device: 'cpu' }), conformal, abstain, bytes, props, val };
+  const c = await calibratedModel(method, { score });
+  return { ...c, model: await loadModel(c.bytes, { device: 'cpu' }), val: c.calibration };
 }
 
 describe('prediction sets and abstain flags from the card', () => {
@@ -128,7 +115,7 @@ describe('prediction sets and abstain flags from the card', () => {
   });
 
   it('a bad rule in the card fails at load, naming the key', async () => {
-    const { bytes, props } = await calibrated('deterministic');
+    const { original: bytes, props } = await calibratedModel('deterministic');
     const bad = { ...props, 'sngp.conformal': JSON.stringify({ ...JSON.parse(props['sngp.conformal']), alpha: 0 }) };
     await expect(loadModel(withMetadata(bytes, bad), { device: 'cpu' })).rejects.toThrow(/model card key "sngp.conformal" field "alpha"/);
   });

@@ -1,5 +1,19 @@
 import { join } from 'node:path';
-import { METHODS, twoMoons, type Method } from '@sngp/core';
+import { readFileSync } from 'node:fs';
+import {
+  METHODS,
+  calibrateConformal,
+  chooseAbstainRule,
+  moonsDecisionCalibration,
+  readOnnxHeader,
+  replaceOnnxMetadata,
+  rowUniforms,
+  twoMoons,
+  type AbstainRule,
+  type ConformalRule,
+  type Dataset,
+  type Method,
+} from '@sngp/core';
 import * as ort from 'onnxruntime-node';
 import { inject } from 'vitest';
 
@@ -7,6 +21,60 @@ export { METHODS };
 
 export function modelPath(method: Method): string {
   return join(inject('modelsDir'), `${method}.onnx`);
+}
+
+/** A fixture model with decision rules in its card, and what went into them. */
+export interface CalibratedModel {
+  /** The .onnx file with `sngp.conformal` and `sngp.abstain` added to its card. */
+  bytes: Uint8Array;
+  /** The original file. */
+  original: Uint8Array;
+  /** Its new metadata_props. */
+  props: Record<string, string>;
+  conformal: ConformalRule;
+  abstain: AbstainRule;
+  /** The labelled calibration rows. */
+  calibration: { x: Float32Array; y: Int32Array };
+}
+
+/**
+ * Calibrate both decision rules of a fixture model with the model itself (the Node runtime, cpu)
+ * on held-out labelled rows, by default the two-moons draw kept for decision rules
+ * (`moonsDecisionCalibration`, which nothing else uses), and write them into a copy of its card
+ * with core's replaceOnnxMetadata (replacing the rules the main job wrote): what sngp-calibrate
+ * does, with the core functions.
+ * @param method - which fixture model.
+ * @param options - conformal score, randomized APS, alpha (default 0.1), the calibration rows.
+ * @returns the new file and its rules.
+ */
+export async function calibratedModel(
+  method: Method,
+  options: { score?: 'lac' | 'aps'; randomized?: boolean; alpha?: number; calibration?: Dataset } = {},
+): Promise<CalibratedModel> {
+  // Imported here: fixtures.ts is also imported by tests that load no model.
+  const { loadModel } = await import('../src/node.js');
+  const original = new Uint8Array(readFileSync(modelPath(method)));
+  const plain = await loadModel(original, { device: 'cpu' });
+  const data = options.calibration ?? moonsDecisionCalibration().inDomain;
+  const calibration = { x: data.x, y: data.y! };
+  const source = options.calibration ? 'test draw' : 'moons decision-calibration draw';
+  try {
+    const p = await plain.predict(calibration.x);
+    const k = plain.info.classes.length;
+    const score = options.score ?? 'lac';
+    const conformal = calibrateConformal(p.logProbs, k, calibration.y, {
+      alpha: options.alpha ?? 0.1,
+      score,
+      source,
+      ...(options.randomized ? { randomized: true, uniforms: rowUniforms(calibration.x, calibration.x.length / calibration.y.length) } : {}),
+    });
+    const correct = Uint8Array.from(p.predicted, (c, i) => (c === calibration.y[i] ? 1 : 0));
+    const abstain = chooseAbstainRule(p.scores.logNonMax, correct, { kind: 'keep', value: 0.95 }, { score: 'logNonMax', source });
+    const props = { ...readOnnxHeader(original, method).metadata, 'sngp.conformal': JSON.stringify(conformal), 'sngp.abstain': JSON.stringify(abstain) };
+    return { bytes: replaceOnnxMetadata(original, props, method), original, props, conformal, abstain, calibration };
+  } finally {
+    await plain.dispose();
+  }
 }
 
 /** In-domain test rows, OOD rows and a few far-away grid corners: [n * 2] and as rows. */

@@ -22,6 +22,9 @@ async function predictError(features: unknown, options = {}): Promise<string> {
   return (err as Error).message;
 }
 
+/** The choice a fake runner stands in for. */
+const CPU = { requested: 'cpu' as const, provider: 'cpu', reason: 'cpu requested' };
+
 describe('input validation names row and column', () => {
   it('empty input', async () => {
     expect(await predictError([])).toBe('features: empty input (no rows to predict)');
@@ -176,7 +179,7 @@ describe('outputs of a model that runs', () => {
         return { logits: new Float32Array(2 * n).fill(0.5), variance: Float32Array.from({ length: n }, (_, i) => (i === 1 ? Infinity : 0.1)) };
       },
     });
-    const m = new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100, 'fake.onnx');
+    const m = new OnnxSngpModel(runner, sngpCard, {}, CPU, 100, 'fake.onnx');
     await expect(m.predict([[0, 0], [1, 1]])).rejects.toThrow(/^fake.onnx: input row 1 gives a non-finite output "variance" \(Infinity\)/);
     const marked = await m.predict([[0, 0], [1, 1]], { nonFinite: 'mark' });
     expect(Array.from(marked.invalid!)).toEqual([0, 1]);
@@ -185,20 +188,20 @@ describe('outputs of a model that runs', () => {
 
   it('when every row fails, says the model is the likely culprit', async () => {
     const runner = fakeRunner({ run: (f) => ({ logits: new Float32Array(2 * f.features.dims[0]).fill(NaN), variance: new Float32Array(f.features.dims[0]) }) });
-    await expect(new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100, 'fake.onnx').predict([[0, 0], [1, 1], [2, 2]])).rejects.toThrow(
+    await expect(new OnnxSngpModel(runner, sngpCard, {}, CPU, 100, 'fake.onnx').predict([[0, 0], [1, 1], [2, 2]])).rejects.toThrow(
       /^fake.onnx: input row 0 \(and all 2 other rows\) gives a non-finite output "logits" \(NaN\): the model itself is likely broken .*re-export it/,
     );
   });
 
   it('clamps a slightly negative variance at 0 in the mean-field (no NaN from the square root)', async () => {
     const runner = fakeRunner({ run: () => ({ logits: Float32Array.of(4, 0), variance: Float32Array.of(-1e9) }) });
-    const p = await new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100).predict([[0, 0]]);
+    const p = await new OnnxSngpModel(runner, sngpCard, {}, CPU, 100).predict([[0, 0]]);
     expect(p.probs[0]).toBeCloseTo(1 / (1 + Math.exp(-4)), 6); // as if the variance were 0
   });
 
   it('an onnxruntime failure while running is an SngpError naming the model', async () => {
     const runner = fakeRunner({ run: () => { throw new Error('Non-zero status code returned while running MatMul node.\nStacktrace: ...'); } });
-    await expect(new OnnxSngpModel(runner, sngpCard, {}, 'cpu', 100, 'bad.onnx').predict([[0, 0]])).rejects.toThrow(
+    await expect(new OnnxSngpModel(runner, sngpCard, {}, CPU, 100, 'bad.onnx').predict([[0, 0]])).rejects.toThrow(
       new SngpError('bad.onnx: onnxruntime cannot run the model: Non-zero status code returned while running MatMul node.'),
     );
   });

@@ -8,61 +8,11 @@ export type Provider = 'webgpu' | 'wasm';
 export interface Loaded {
   method: Method;
   model: SngpModel;
+  /** The .onnx file the model was loaded from (the decisions view writes its rules into a copy). */
+  bytes: Uint8Array;
   grid: GridPrediction;
   loadMs: number;
   gridMs: number;
-}
-
-/** What the page knows about the browser's WebGPU adapter. */
-export interface AdapterReport {
-  /** "vendor architecture description" as the browser reports it. */
-  name: string;
-  /** The browser says it is a fallback (software) adapter. */
-  fallback: boolean;
-  /** A CPU renderer (SwiftShader, llvmpipe, ...): slower than wasm for these models. */
-  software: boolean;
-  /** Why it counts as software, for the banner; '' for a real GPU. */
-  reason: string;
-}
-
-/** Names of CPU (software) WebGPU / Vulkan / D3D renderers as adapters report them. */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|microsoft basic|warp\b|cpu/i;
-
-/**
- * Is this adapter a software renderer? Pure, so it is tested without a browser.
- * @param info - the adapter's vendor / architecture / description strings.
- * @param isFallbackAdapter - the adapter's `isFallbackAdapter` flag (or `info.isFallbackAdapter`).
- * @returns the report shown in the banner and used to pick the first provider.
- */
-export function classifyAdapter(info: { vendor?: string; architecture?: string; description?: string }, isFallbackAdapter = false): AdapterReport {
-  const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unknown adapter';
-  const match = SOFTWARE_ADAPTER.exec(name);
-  const reason = isFallbackAdapter ? 'the browser marks it as a fallback adapter' : match ? `"${match[0].toLowerCase()}" is a CPU renderer` : '';
-  return { name, fallback: isFallbackAdapter, software: reason !== '', reason };
-}
-
-interface AdapterLike {
-  isFallbackAdapter?: boolean;
-  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
-}
-
-/**
- * The browser's WebGPU adapter, classified (software or real GPU), or null if there is none:
- * navigator.gpu alone is not enough.
- * @returns the adapter report, or null without an adapter.
- */
-export async function webgpuAdapter(): Promise<AdapterReport | null> {
-  // Own minimal type: the DOM lib's GPUAdapter typing varies across TypeScript versions.
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
-  if (!gpu) return null;
-  try {
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return null;
-    const info = adapter.info ?? {};
-    return classifyAdapter(info, Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter));
-  } catch {
-    return null;
-  }
 }
 
 let wasmConfigured = false;
@@ -113,20 +63,36 @@ export function isRuntimeFailure(message: string): boolean {
  * @param url - the model's URL.
  * @param provider - the execution provider asked for.
  * @param signal - cancels the load (the model is disposed).
- * @returns the model and the load time in ms.
+ * @returns the model, the file's bytes and the load time in ms.
  */
-export async function openModel(method: Method, url: string, provider: Provider, signal?: AbortSignal): Promise<{ model: SngpModel; loadMs: number }> {
-  await configureOnce();
+export async function openModel(
+  method: Method,
+  url: string,
+  provider: Provider,
+  signal?: AbortSignal,
+): Promise<{ model: SngpModel; bytes: Uint8Array; loadMs: number }> {
   const t0 = performance.now();
   const bytes = await fetchBytes(url, signal);
   checkSignal(signal);
-  const model = await loadModel(bytes, { device: provider, onWarning: (m) => console.warn(`${method}: ${m}`) });
+  const model = await openBytes(method, bytes, provider);
   if (signal?.aborted || model.info.method !== method) {
     await model.dispose();
     checkSignal(signal);
     throw new Error(`${url} holds a ${model.info.method} model, expected ${method}`);
   }
-  return { model, loadMs: performance.now() - t0 };
+  return { model, bytes, loadMs: performance.now() - t0 };
+}
+
+/**
+ * Open a model's bytes on a provider with the runtime.
+ * @param method - names the model in warnings.
+ * @param bytes - the .onnx file.
+ * @param provider - the execution provider asked for.
+ * @returns the loaded model.
+ */
+export async function openBytes(method: Method, bytes: Uint8Array, provider: Provider): Promise<SngpModel> {
+  await configureOnce();
+  return loadModel(bytes, { device: provider, onWarning: (m) => console.warn(`${method}: ${m}`) });
 }
 
 /** Rows per grid chunk: a cancelled pass stops after at most one chunk, and progress moves. */
@@ -161,12 +127,15 @@ export async function predictGrid(
   return concatPredictions(parts);
 }
 
-/** The parts of a prediction the page draws from. */
-export type GridPrediction = Pick<Prediction, 'numClasses' | 'probs' | 'logits' | 'variance'>;
+/** The parts of a prediction the page draws from (set sizes and abstain flags when the card has rules). */
+export type GridPrediction = Pick<Prediction, 'numClasses' | 'probs' | 'logits' | 'variance' | 'setSize' | 'abstain'>;
 
-function concat(parts: (Float32Array | undefined)[]): Float32Array | undefined {
+type Column = Float32Array | Int32Array | Uint8Array;
+
+function concat<T extends Column>(parts: (T | undefined)[]): T | undefined {
   if (parts.some((p) => !p)) return undefined;
-  const out = new Float32Array(parts.reduce((a, p) => a + p!.length, 0));
+  const Type = parts[0]!.constructor as new (n: number) => T;
+  const out = new Type(parts.reduce((a, p) => a + p!.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p!, o);
@@ -177,7 +146,7 @@ function concat(parts: (Float32Array | undefined)[]): Float32Array | undefined {
 
 /**
  * Row-wise concatenation of predictions of consecutive row ranges (what the page draws: the
- * probabilities, SNGP's logits and variance).
+ * probabilities, SNGP's logits and variance, the set sizes and abstain flags).
  * @param parts - predictions in row order.
  * @returns one prediction over all their rows.
  */
@@ -187,6 +156,8 @@ export function concatPredictions(parts: GridPrediction[]): GridPrediction {
     probs: concat(parts.map((p) => p.probs))!,
     logits: concat(parts.map((p) => p.logits)),
     variance: concat(parts.map((p) => p.variance)),
+    setSize: concat(parts.map((p) => p.setSize)),
+    abstain: concat(parts.map((p) => p.abstain)),
   };
 }
 

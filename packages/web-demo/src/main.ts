@@ -1,20 +1,24 @@
 import { METHOD_CAPTIONS, METHOD_LABELS, METHODS, type Method, gridSurfaces, maxPlotUncertainty, moonsGrid, twoMoons } from '@sngp/core';
+import { type AdapterReport, webgpuAdapter } from '@sngp/runtime';
+import { decisionCounts, type DecisionCounts } from './decision-map.js';
+import { calibrateRules, type DecisionRules, describeRules, withRules } from './decisions.js';
 import {
-  type AdapterReport,
   Cancelled,
+  checkSignal,
   isRuntimeFailure,
   type Loaded,
+  openBytes,
   openModel,
   predictGrid,
   type Provider,
   Serial,
   shownProbs,
-  webgpuAdapter,
 } from './inference.js';
 import { formatState, type PageState, parseState, type UncertaintyScale } from './page-state.js';
 import { MethodPanel, type Overlay } from './panels.js';
 import { Probe } from './probe.js';
-import { announcement, type PointReading, plottedUncertainty, renderReadout, throttleText } from './readout.js';
+import { EXTENT } from './surface.js';
+import { announcement, decisionText, type PointReading, plottedUncertainty, renderReadout, throttleText } from './readout.js';
 import './style.css';
 import { mountTrainPanel } from './train/panel.js';
 
@@ -59,6 +63,13 @@ export interface DemoApi {
   cancel(): Promise<void>;
   setMeanField(lambda: number): void;
   setUncertainty(scale: UncertaintyScale): void;
+  /**
+   * Show (or hide) a method's decisions view: calibrates its rules on the held-out draw the first
+   * time, loads the model with them in its card and predicts the grid; resolves when drawn.
+   */
+  setDecisions(method: Method, on: boolean): Promise<void>;
+  /** A method's rules and what they give over the grid (null before they are calibrated). */
+  decisions(method: Method): { rules: DecisionRules; counts: DecisionCounts; setSize: number[]; abstain: number[] } | null;
 }
 
 /** The demo's SNGP panel has the lambda slider: its caption says what it does. */
@@ -72,6 +83,12 @@ const overlay: Overlay = {
 /** One ORT run at a time, grid chunks and probes alike. */
 const queue = new Serial();
 const loaded = new Map<Method, Loaded>();
+/** Methods whose uncertainty plot shows the decisions view (the panels' toggles). */
+const decisionsOn = new Set<Method>();
+/** Rules calibrated for the models now loaded (cleared with them). */
+const rules = new Map<Method, DecisionRules>();
+/** Calibrations in flight. */
+const attaching = new Map<Method, Promise<void>>();
 const gridMax = new Map<Method, number>();
 const panels = new Map<Method, MethodPanel>();
 const urlState: PageState = parseState(location.search);
@@ -124,6 +141,23 @@ const demo: DemoApi = {
     slider.value = String(lambda);
     applyMeanField(lambda);
   },
+  async setDecisions(method, on) {
+    const panel = panels.get(method)!;
+    panel.decisions.checked = on;
+    if (on) decisionsOn.add(method);
+    else decisionsOn.delete(method);
+    panel.setScale(demo.uncertainty === 'normalized');
+    if (on && loaded.has(method) && !rules.has(method)) await attachDecisions(method, current?.controller.signal).catch(reportDecisionError(method));
+    describeDecisions(method);
+    drawMethod(method);
+    probe.refresh();
+  },
+  decisions(method) {
+    const l = loaded.get(method);
+    const r = rules.get(method);
+    if (!l || !r || !l.grid.setSize || !l.grid.abstain) return null;
+    return { rules: r, counts: decisionCounts(l.grid.setSize, l.grid.abstain), setSize: Array.from(l.grid.setSize), abstain: Array.from(l.grid.abstain) };
+  },
   setUncertainty(scale) {
     demo.uncertainty = scale;
     for (const r of document.querySelectorAll<HTMLInputElement>('input[name="uncertainty"]')) r.checked = r.value === scale;
@@ -159,8 +193,73 @@ function drawMethod(method: Method): void {
   for (const u of s.uncertainty) if (u > max) max = u;
   gridMax.set(method, max);
   panel.probability.draw(s.probability, overlay);
-  if (demo.uncertainty === 'normalized') panel.uncertainty.draw(max > 0 ? s.uncertainty.map((u) => u / max) : s.uncertainty, overlay, 1);
+  const { setSize, abstain } = l.grid;
+  if (decisionsOn.has(method) && setSize && abstain) panel.uncertainty.drawDecisions({ setSize, abstain, size: EXTENT.size }, overlay);
+  else if (demo.uncertainty === 'normalized') panel.uncertainty.draw(max > 0 ? s.uncertainty.map((u) => u / max) : s.uncertainty, overlay, 1);
   else panel.uncertainty.draw(s.uncertainty, overlay, maxPlotUncertainty(k));
+}
+
+/**
+ * Give a loaded model its decision rules: calibrate them on the held-out draw, load a copy of the
+ * file with them in its card on the same provider, predict the grid with it (set sizes and abstain
+ * flags come from the runtime's predict) and use it from then on. Stops, disposing what it made,
+ * when the pass is cancelled.
+ */
+function attachDecisions(method: Method, signal?: AbortSignal): Promise<void> {
+  // A second click while the first is still calibrating waits for it instead of doing it twice.
+  let job = attaching.get(method);
+  if (!job) {
+    job = attachOnce(method, signal).finally(() => attaching.delete(method));
+    attaching.set(method, job);
+  }
+  return job;
+}
+
+async function attachOnce(method: Method, signal?: AbortSignal): Promise<void> {
+  const l = loaded.get(method);
+  if (!l) return;
+  const panel = panels.get(method)!;
+  panel.decisionsNote.hidden = false;
+  panel.decisionsNote.textContent = 'calibrating the rules on a held-out two-moons draw…';
+  const found = await calibrateRules(l.model, queue);
+  checkSignal(signal);
+  const model = await openBytes(method, withRules(l.bytes, found, `models/${method}.onnx`), l.model.info.provider as Provider);
+  try {
+    checkSignal(signal);
+    panel.decisionsNote.textContent = 'computing sets and abstain flags over the grid…';
+    const decided = await predictGrid(model, grid.x, queue, { signal });
+    if (loaded.get(method) !== l) throw new Cancelled();
+    const old = l.model;
+    Object.assign(l, { model, grid: decided });
+    rules.set(method, found);
+    await queue.run(() => old.dispose());
+  } catch (e) {
+    await queue.run(() => model.dispose());
+    throw e;
+  }
+}
+
+/** The decisions note under a method's toggle: the rules in words, hidden when the view is off. */
+function describeDecisions(method: Method): void {
+  const panel = panels.get(method)!;
+  const r = rules.get(method);
+  panel.decisionsNote.hidden = !decisionsOn.has(method);
+  if (!decisionsOn.has(method)) return;
+  if (!r) {
+    if (!loaded.has(method)) panel.decisionsNote.textContent = 'shown once the model has run.';
+    return;
+  }
+  const lambda = method === 'sngp' ? ' Sets and flags use the card’s λ, not the slider’s.' : '';
+  panel.decisionsNote.textContent = describeRules(r) + lambda;
+}
+
+function reportDecisionError(method: Method): (e: unknown) => void {
+  return (e) => {
+    if (e instanceof Cancelled) return;
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`${method} decisions:`, e);
+    panels.get(method)!.decisionsNote.textContent = `Could not calibrate the rules: ${msg}`;
+  };
 }
 
 /** Axes and points at once, before any model ran. */
@@ -215,6 +314,7 @@ async function run(provider: Provider): Promise<void> {
     if (signal.aborted) throw new Cancelled();
     for (const l of loaded.values()) await queue.run(() => l.model.dispose());
     loaded.clear();
+    rules.clear();
     demo.errors = {};
     demo.providers = {};
     demo.timings = {};
@@ -236,8 +336,8 @@ async function run(provider: Provider): Promise<void> {
       panel.loading(`loading on ${provider}…`);
       let l: Loaded | null = null;
       try {
-        const { model, loadMs } = await openModel(method, `models/${method}.onnx`, provider, signal);
-        l = { method, model, loadMs, gridMs: 0, grid: { numClasses: model.info.classes.length, probs: new Float32Array(0) } };
+        const { model, bytes, loadMs } = await openModel(method, `models/${method}.onnx`, provider, signal);
+        l = { method, model, bytes, loadMs, gridMs: 0, grid: { numClasses: model.info.classes.length, probs: new Float32Array(0) } };
         const t = performance.now();
         l.grid = await predictGrid(model, grid.x, queue, {
           signal,
@@ -255,6 +355,14 @@ async function run(provider: Provider): Promise<void> {
           demo.setMeanField(model.info.card.meanFieldFactor);
         drawMethod(method);
         panel.ready(model.info.provider, l.loadMs, l.gridMs);
+        if (decisionsOn.has(method)) {
+          await attachDecisions(method, signal).catch((e) => {
+            if (signal.aborted) throw new Cancelled();
+            reportDecisionError(method)(e);
+          });
+          describeDecisions(method);
+          drawMethod(method);
+        }
         pass.drawn++;
         pass.firstSurfaceMs ??= performance.now();
         probe.refresh();
@@ -311,7 +419,8 @@ async function evaluate([x, y]: [number, number]): Promise<PointReading[]> {
     }
     const pred = await queue.run(() => l.model.predict(new Float32Array([x, y])));
     const probs = Array.from(shownProbs(method, pred, demo.meanField, temperatureOf(l)));
-    rows.push({ method, label: METHOD_LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized') });
+    const decision = decisionsOn.has(method) && pred.sets && pred.abstain ? decisionText(pred.sets[0].labels, pred.abstain[0] === 1) : undefined;
+    rows.push({ method, label: METHOD_LABELS[method], probs, p0: probs[0], uncertainty: plottedUncertainty(probs, gridMax.get(method) ?? 0, demo.uncertainty === 'normalized'), decision });
   }
   return rows;
 }
@@ -397,6 +506,7 @@ function setupControls(): void {
         clear: () => probe.clear(),
       });
     panel.setScale(demo.uncertainty === 'normalized');
+    panel.decisions.addEventListener('change', () => void demo.setDecisions(method, panel.decisions.checked));
     panels.set(method, panel);
     container.append(panel.element);
     drawEmpty(method);

@@ -1,4 +1,4 @@
-import { createPlotCanvas, drawPlot, MOONS_TICKS, type OodPoints, type PlotLayout, type PlotOverlay, plotContext } from './plot-canvas.js';
+import { createPlotCanvas, type DecisionField, drawDecisionPlot, drawPlot, MOONS_TICKS, type OodPoints, type PlotLayout, type PlotOverlay, plotContext } from './plot-canvas.js';
 import { dataToPixel, EXTENT, pixelToData } from './surface.js';
 
 /** Points drawn on every plot of the page: training data by class and the OOD cluster. */
@@ -75,6 +75,15 @@ export class Plot {
     drawPlot(this.base, LAYOUT, { values, size: EXTENT.size, max }, overlay);
   }
 
+  /**
+   * Draw the decisions view instead of a field: set size per cell and the abstain region.
+   * @param field - set sizes and abstain flags of the grid.
+   * @param overlay - training and OOD points.
+   */
+  drawDecisions(field: DecisionField, overlay: Overlay): void {
+    drawDecisionPlot(this.base, LAYOUT, field, overlay);
+  }
+
   /** Mark the probed spot (null clears it). */
   mark(point: [number, number] | null): void {
     const ctx = plotContext(this.cross, LAYOUT);
@@ -137,6 +146,10 @@ export class MethodPanel {
   private readonly status: HTMLElement;
   private readonly error: HTMLElement;
   readonly extra: HTMLElement;
+  /** The uncertainty plot's decisions toggle (set size and abstain region instead of p(1 - p)). */
+  readonly decisions: HTMLInputElement;
+  /** The decision rules in words (alpha, quantile, threshold), under the toggle. */
+  readonly decisionsNote: HTMLElement;
 
   constructor(readonly method: string, private readonly label: string, caption: string) {
     this.element = document.createElement('section');
@@ -158,6 +171,16 @@ export class MethodPanel {
     this.error.hidden = true;
     this.probability = new Plot(`Class Probability, ${label}`, 'probability');
     this.uncertainty = new Plot(`(Normalized) Predictive Uncertainty, ${label}`, 'uncertainty');
+    const toggle = document.createElement('label');
+    toggle.className = 'decisions-toggle';
+    this.decisions = document.createElement('input');
+    this.decisions.type = 'checkbox';
+    this.decisions.name = `decisions-${method}`;
+    toggle.append(this.decisions, ' decisions: prediction-set size and abstain region');
+    this.decisionsNote = document.createElement('p');
+    this.decisionsNote.className = 'decisions-note';
+    this.decisionsNote.hidden = true;
+    this.uncertainty.element.append(toggle, this.decisionsNote);
     const plots = document.createElement('div');
     plots.className = 'plots';
     plots.append(this.probability.element, this.uncertainty.element);
@@ -167,9 +190,11 @@ export class MethodPanel {
     this.element.append(head, this.error, plots, look);
   }
 
-  /** Title the uncertainty plot as the tutorial does for the chosen scale. */
+  /** Title the uncertainty plot as the tutorial does for the chosen scale, or as the decisions view. */
   setScale(normalized: boolean): void {
-    this.uncertainty.setTitle(`${normalized ? '(Normalized) ' : ''}Predictive Uncertainty, ${this.label}`);
+    this.uncertainty.setTitle(
+      this.decisions.checked ? `Set Size and Abstain, ${this.label}` : `${normalized ? '(Normalized) ' : ''}Predictive Uncertainty, ${this.label}`,
+    );
   }
 
   /** Waiting for or running this model; `what` is the status line. */

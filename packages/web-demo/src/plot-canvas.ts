@@ -6,6 +6,7 @@
  * {@link PlotLayout}; its DOM, interaction and accessibility stay with the plot's class.
  */
 import { colormapTable, rgbCss, viridis } from './colormap.js';
+import { ABSTAIN_COLOUR, abstainOutline, SET_SIZE_COLOURS, setSizePixels } from './decision-map.js';
 import { dataToPixel, type Frame, surfacePixels } from './surface.js';
 
 /** Tutorial colours: class 0 blue, class 1 orange (its DEFAULT_CMAP). */
@@ -124,6 +125,81 @@ export function drawPlot(canvas: HTMLCanvasElement, layout: PlotLayout, field: P
   drawAxes(ctx, layout);
   drawColourBar(ctx, layout, field.max);
   canvas.dataset.drawn = field.values ? 'true' : 'empty';
+}
+
+/** A decisions view: conformal set size per grid cell and the abstain flags. */
+export interface DecisionField {
+  /** [size * size] set sizes, moonsGrid order. */
+  setSize: ArrayLike<number>;
+  /** [size * size] abstain flags (1 = hand over). */
+  abstain: ArrayLike<number>;
+  /** Grid points per axis. */
+  size: number;
+}
+
+/**
+ * Draw a decisions plot: set sizes as flat categories (no smoothing: a size is not a level), the
+ * abstain region outlined and lightly shaded, the points, the axes and a legend where the colour
+ * bar goes. Sets the canvas' `data-drawn` to `decisions`.
+ * @param canvas - a canvas from {@link createPlotCanvas}.
+ * @param layout - its layout.
+ * @param field - set sizes and abstain flags.
+ * @param overlay - the points.
+ */
+export function drawDecisionPlot(canvas: HTMLCanvasElement, layout: PlotLayout, field: DecisionField, overlay: PlotOverlay): void {
+  const ctx = plotContext(canvas, layout);
+  const { frame } = layout;
+  const { size } = field;
+  ctx.clearRect(0, 0, layout.width, layout.height);
+  const tile = document.createElement('canvas');
+  tile.width = tile.height = size;
+  canvasContext(tile, 1).putImageData(new ImageData(setSizePixels(field.setSize, size), size, size), 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(tile, frame.left, frame.top, frame.width, frame.height);
+  // Abstain: a light shade and the region's outline, so the set sizes stay readable under it.
+  const cellW = frame.width / size;
+  const cellH = frame.height / size;
+  ctx.fillStyle = 'rgba(0, 0, 0, 0.18)';
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++)
+      if (field.abstain[r * size + c] === 1) ctx.fillRect(frame.left + c * cellW, frame.top + (size - 1 - r) * cellH, cellW, cellH);
+  ctx.beginPath();
+  for (const [x0, y0, x1, y1] of abstainOutline(field.abstain, size)) {
+    ctx.moveTo(frame.left + x0 * cellW, frame.top + frame.height - y0 * cellH);
+    ctx.lineTo(frame.left + x1 * cellW, frame.top + frame.height - y1 * cellH);
+  }
+  ctx.strokeStyle = ABSTAIN_COLOUR;
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+  drawPoints(ctx, frame, overlay);
+  drawAxes(ctx, layout);
+  drawDecisionLegend(ctx, layout);
+  canvas.dataset.drawn = 'decisions';
+}
+
+/** The decisions legend, right of the axes: set sizes 0 / 1 / 2 and the abstain outline. */
+function drawDecisionLegend(ctx: CanvasRenderingContext2D, layout: PlotLayout): void {
+  const { frame: { top }, bar } = layout;
+  textStyle(ctx, 'left', 'middle');
+  const items = SET_SIZE_COLOURS.map((c, i) => [rgbCss(c), `set ${i}`] as const);
+  items.forEach(([colour, label], i) => {
+    const y = top + 4 + i * 22;
+    ctx.fillStyle = colour;
+    ctx.fillRect(bar.left, y, bar.width, 14);
+    ctx.strokeStyle = INK;
+    ctx.strokeRect(bar.left, y, bar.width, 14);
+    ctx.fillStyle = INK;
+    ctx.fillText(label, bar.left + bar.width + 4, y + 7);
+  });
+  const y = top + 4 + items.length * 22;
+  ctx.fillStyle = 'rgba(0, 0, 0, 0.18)';
+  ctx.fillRect(bar.left, y, bar.width, 14);
+  ctx.strokeStyle = ABSTAIN_COLOUR;
+  ctx.lineWidth = 1.5;
+  ctx.strokeRect(bar.left, y, bar.width, 14);
+  ctx.lineWidth = 1;
+  ctx.fillStyle = INK;
+  ctx.fillText('abstain', bar.left + bar.width + 4, y + 7);
 }
 
 /**

@@ -10,7 +10,19 @@ export interface PointReading {
   p0?: number;
   /** The right plot's value: p(1 - p) (1 - max p for more classes), divided by its grid maximum when normalised. */
   uncertainty?: number;
+  /** With the method's decisions view on: its prediction set and abstain flag there, e.g. "set {0}, abstain". */
+  decision?: string;
   error?: string;
+}
+
+/**
+ * A point's decisions in words.
+ * @param labels - the prediction set's class names.
+ * @param abstain - the abstain flag.
+ * @returns e.g. "set {0}", "set {}, abstain".
+ */
+export function decisionText(labels: readonly string[], abstain: boolean): string {
+  return `set {${labels.join(', ')}}${abstain ? ', abstain' : ''}`;
 }
 
 /**
@@ -77,7 +89,15 @@ export function renderReadout(box: HTMLElement, point: [number, number] | null, 
     tr.dataset.p0 = String(r.p0);
     tr.dataset.uncertainty = String(r.uncertainty);
     tr.insertCell().textContent = r.p0.toFixed(3);
-    tr.insertCell().textContent = r.uncertainty.toFixed(3);
+    const u = tr.insertCell();
+    u.textContent = r.uncertainty.toFixed(3);
+    if (r.decision) {
+      tr.dataset.decision = r.decision;
+      const d = document.createElement('div');
+      d.className = 'decision';
+      d.textContent = r.decision;
+      u.append(d);
+    }
   }
   box.append(table);
 }
@@ -93,7 +113,7 @@ export function announcement(point: [number, number], reading: PointReading, nor
   const where = `${reading.label} at ${point[0].toFixed(1)}, ${point[1].toFixed(1)}`;
   if (reading.p0 === undefined || reading.uncertainty === undefined) return `${where}: not available.`;
   const u = normalized ? `${reading.uncertainty.toFixed(2)} of the maximum` : reading.uncertainty.toFixed(3);
-  return `${where}: class 0 probability ${reading.p0.toFixed(2)}, uncertainty ${u}.`;
+  return `${where}: class 0 probability ${reading.p0.toFixed(2)}, uncertainty ${u}${reading.decision ? `, ${reading.decision}` : ''}.`;
 }
 
 /**

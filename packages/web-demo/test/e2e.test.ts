@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { METHODS, type Method, moonsGrid } from '@sngp/core';
+import { METHODS, type Method, classScores, moonsGrid, readOnnxHeader, replaceOnnxMetadata } from '@sngp/core';
 import { evaluateModel, loadEvalModel, moonsData, writeReport } from '@sngp/eval';
 import { loadModel, type SngpModel } from '@sngp/runtime';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -247,6 +247,8 @@ describe('web demo in headless Chromium', () => {
 
       // Pointer: the readout shows both plotted values of every method, equal to Node's.
       const plot = page.locator('.panel[data-method="sngp"] .plot[data-kind="probability"] canvas.cross');
+      // The mouse only reaches what is on screen: SNGP's panel is the second, below the fold at 900 px.
+      await plot.scrollIntoViewIfNeeded();
       const box = (await plot.boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.6);
       await expect.poll(() => readoutRows(page).then((r) => r.filter((x) => Number.isFinite(x.p0)).length), { timeout: 30_000 }).toBe(4);
@@ -384,6 +386,91 @@ describe('web demo in headless Chromium', () => {
       expect(Math.abs(await page.evaluate(() => document.querySelector('.panel[data-method="deterministic"]')!.getBoundingClientRect().top))).toBeLessThan(2);
       await expectSameNumbers(page, 'webgpu', 3, webgpuMethods);
       await page.screenshot({ path: join(OUT, 'webgpu.png'), fullPage: true });
+      expect(s.pageErrors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 600_000);
+
+  // Issue #22, item 5: the decisions toggle of a method's uncertainty plot. The page calibrates the
+  // rules on a held-out draw, writes them into the card and predicts the grid through the runtime;
+  // Node, given the same card, must give the same sets and flags.
+  it('the decisions toggle draws set sizes and the abstain region from rules the page calibrated, as Node gives them', async () => {
+    const s = await open(gpuBrowser, urls.good);
+    const { page } = s;
+    try {
+      const before = await canvasUrl(page, 'sngp', 'uncertainty');
+      const t0 = performance.now();
+      await page.locator('input[name="decisions-sngp"]').check();
+      await page.waitForFunction(() => (window as any).__demo.decisions('sngp') !== null, null, { timeout: 120_000 });
+      const toggleMs = performance.now() - t0;
+      const canvas = page.locator('.panel[data-method="sngp"] .plot[data-kind="uncertainty"] canvas:not(.cross)');
+      await expect.poll(() => canvas.getAttribute('data-drawn'), { timeout: 10_000 }).toBe('decisions');
+      const after = await canvasUrl(page, 'sngp', 'uncertainty');
+      expect(after).not.toBe(before);
+      const d = await page.evaluate(() => (window as any).__demo.decisions('sngp'));
+      const { conformal, abstain } = d.rules;
+      console.log(`decisions view: ${toggleMs.toFixed(0)} ms from the click (calibrate, reload with the card, grid); q = ${conformal.quantile}, abstain threshold ${abstain.threshold}, set sizes ${JSON.stringify(d.counts.setSize)}, abstain ${d.counts.abstain} of ${d.counts.cells}`);
+      expect(conformal).toMatchObject({ alpha: 0.1, score: 'lac', n: 1000 });
+      expect(abstain).toMatchObject({ score: 'logNonMax', target: { kind: 'keep', value: 0.95 }, n: 1000 });
+      // Both kinds of cell in each map. With LAC and two classes a set of both needs q >= 0.5,
+      // i.e. more than alpha of the calibration rows at p(true class) <= 0.5: never for a model this
+      // accurate, so the sizes are 0 (uncertain: no class reaches 1 - q) and 1.
+      expect(d.counts.setSize[0]).toBeGreaterThan(0);
+      expect(d.counts.setSize[1]).toBeGreaterThan(0);
+      if (conformal.quantile < 0.5) expect(d.counts.setSize[2] ?? 0).toBe(0);
+      expect(d.counts.abstain).toBeGreaterThan(0);
+      expect(d.counts.abstain).toBeLessThan(d.counts.cells);
+      const note = await page.locator('.panel[data-method="sngp"] .decisions-note').textContent();
+      expect(note).toContain(`α = 0.1 (LAC), quantile q = ${conformal.quantile.toPrecision(4)}`);
+      expect(note).toContain(`log(1 − max p) > ${abstain.threshold.toPrecision(4)}`);
+      expect(await page.locator('.panel[data-method="sngp"] .plot[data-kind="uncertainty"] figcaption').textContent()).toBe('Set Size and Abstain, SNGP');
+
+      // Node with the page's rules in the same file's card: the same sets and flags on the grid,
+      // except cells whose score is within float error of the threshold (wasm vs cpu).
+      const bytes = new Uint8Array(readFileSync(join(models, 'sngp.onnx')));
+      const props = { ...readOnnxHeader(bytes, 'sngp').metadata, 'sngp.conformal': JSON.stringify(conformal), 'sngp.abstain': JSON.stringify(abstain) };
+      const ref = await loadModel(replaceOnnxMetadata(bytes, props, 'sngp'), { device: 'cpu' });
+      try {
+        const p = await ref.predict(grid.x, { batchSize: grid.n });
+        const lac = classScores(p.logProbs, 2, conformal);
+        let differ = 0;
+        for (let i = 0; i < grid.n; i++) {
+          const nearSet = Math.abs(lac[2 * i] - conformal.quantile) < 1e-4 || Math.abs(lac[2 * i + 1] - conformal.quantile) < 1e-4;
+          const nearAbstain = Math.abs(p.scores.logNonMax[i] - abstain.threshold) < 1e-3;
+          if (p.setSize![i] !== d.setSize[i] && !nearSet) expect.fail(`cell ${i}: node set size ${p.setSize![i]}, page ${d.setSize[i]}`);
+          if (p.abstain![i] !== d.abstain[i] && !nearAbstain) expect.fail(`cell ${i}: node abstain ${p.abstain![i]}, page ${d.abstain[i]}`);
+          if (p.setSize![i] !== d.setSize[i] || p.abstain![i] !== d.abstain[i]) differ++;
+        }
+        expect(differ).toBeLessThanOrEqual(10);
+        // The readout names the set and the flag at the probed spot: on a moon, and far away.
+        const plot = page.locator('.panel[data-method="sngp"] .plot[data-kind="uncertainty"] canvas.cross');
+        await plot.scrollIntoViewIfNeeded();
+        const box = (await plot.boundingBox())!;
+        const seen = new Set<string>();
+        for (const [fx, fy] of [[0.4, 0.3], [0.75, 0.12]]) {
+          await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+          await expect.poll(() => page.locator('#readout-values tr[data-method="sngp"]').getAttribute('data-decision'), { timeout: 30_000 }).toBeTruthy();
+          const [rx, ry] = await readoutPoint(page);
+          const at = await ref.predict([[rx, ry]]);
+          const text = await page.locator('#readout-values tr[data-method="sngp"]').getAttribute('data-decision');
+          expect(text, `readout at (${rx}, ${ry})`).toBe(`set {${at.sets![0].labels.join(', ')}}${at.abstain![0] ? ', abstain' : ''}`);
+          seen.add(text!);
+        }
+        expect(seen.size, 'a moon and a far corner read differently').toBe(2);
+        await page.mouse.move(2, 2);
+      } finally {
+        await ref.dispose();
+      }
+      // The page's probabilities are unchanged by the rules (the same model, another card).
+      await expectSameNumbers(page, 'decisions on', undefined, ['sngp']);
+      await page.locator('.panel[data-method="sngp"]').screenshot({ path: join(OUT, 'decisions-sngp.png') });
+
+      // Off again: the uncertainty surface is back.
+      await page.locator('input[name="decisions-sngp"]').uncheck();
+      await expect.poll(() => canvas.getAttribute('data-drawn'), { timeout: 10_000 }).toBe('true');
+      expect(await canvasUrl(page, 'sngp', 'uncertainty')).toBe(before);
+      expect(await page.locator('.panel[data-method="sngp"] .decisions-note').isHidden()).toBe(true);
       expect(s.pageErrors).toEqual([]);
     } finally {
       await s.close();

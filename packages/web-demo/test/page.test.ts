@@ -1,20 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { classifyAdapter, concatPredictions, isRuntimeFailure } from '../src/inference.js';
+import { concatPredictions, isRuntimeFailure } from '../src/inference.js';
 import { formatState, parseState } from '../src/page-state.js';
 import { Probe } from '../src/probe.js';
-import { announcement, plottedUncertainty, throttleText } from '../src/readout.js';
+import { announcement, decisionText, plottedUncertainty, throttleText } from '../src/readout.js';
 
-describe('provider choice', () => {
-  it('treats SwiftShader, llvmpipe and fallback adapters as software, a real GPU as hardware', () => {
-    const swift = classifyAdapter({ vendor: 'google', architecture: 'swiftshader' });
-    expect(swift).toMatchObject({ name: 'google swiftshader', software: true });
-    expect(swift.reason).toMatch(/swiftshader/);
-    expect(classifyAdapter({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }).software).toBe(true);
-    expect(classifyAdapter({ vendor: 'nvidia', architecture: 'hopper' }, true)).toMatchObject({ software: true, fallback: true });
-    expect(classifyAdapter({ vendor: 'nvidia', architecture: 'hopper' })).toMatchObject({ name: 'nvidia hopper', software: false, reason: '' });
-    expect(classifyAdapter({ vendor: 'apple', architecture: 'metal-3' }).software).toBe(false);
-    expect(classifyAdapter({}).name).toBe('unknown adapter');
-  });
+describe('runtime failures', () => {
   it('tells a runtime that cannot load from a model that cannot', () => {
     expect(isRuntimeFailure('model bytes: onnxruntime cannot load the model: no available backend found. ERR: [wasm] RuntimeError: Aborted(both async and sync fetching of the wasm failed)')).toBe(true);
     expect(isRuntimeFailure('models/ensemble.onnx: HTTP 404 Not Found')).toBe(false);
@@ -57,6 +47,13 @@ describe('readout', () => {
     const s = announcement([0.3, 0.2], { method: 'sngp', label: 'SNGP', probs: [0.52, 0.48], p0: 0.52, uncertainty: 0.98 }, true);
     expect(s).toBe('SNGP at 0.3, 0.2: class 0 probability 0.52, uncertainty 0.98 of the maximum.');
     expect(announcement([0, 0], { method: 'sngp', label: 'SNGP', probs: null }, true)).toBe('SNGP at 0.0, 0.0: not available.');
+  });
+  it('names the prediction set and the abstain flag when the decisions view is on', () => {
+    expect(decisionText(['0'], false)).toBe('set {0}');
+    expect(decisionText([], true)).toBe('set {}, abstain');
+    const decision = decisionText(['0', '1'], true);
+    const s = announcement([1, 2], { method: 'sngp', label: 'SNGP', probs: [0.5, 0.5], p0: 0.5, uncertainty: 0.25, decision }, false);
+    expect(s).toBe('SNGP at 1.0, 2.0: class 0 probability 0.50, uncertainty 0.250, set {0, 1}, abstain.');
   });
   it('throttles announcements but never loses the last one', () => {
     vi.useFakeTimers();

@@ -1,6 +1,7 @@
 import { moonsGrid } from '@sngp/core';
 import { describe, expect, it } from 'vitest';
 import { colormapTable, viridis } from '../src/colormap.js';
+import { abstainOutline, decisionCounts, SET_SIZE_COLOURS, setSizePixels } from '../src/decision-map.js';
 import { dataToPixel, EXTENT, nearestCell, pixelToData, surfacePixels } from '../src/surface.js';
 
 describe('viridis', () => {
@@ -43,5 +44,31 @@ describe('surfaces', () => {
     expect(pixelToData(frame, 5, 30)).toBeNull();
     const grid = moonsGrid();
     for (const i of [0, 99, 4321, 9999]) expect(nearestCell(grid.x[2 * i], grid.x[2 * i + 1])).toBe(i);
+  });
+});
+
+describe('decisions map', () => {
+  // 3 x 3 grid, row 0 at the bottom: set sizes and one abstaining block (the top-right 2 x 2).
+  const sizes = [1, 1, 0, 1, 2, 0, 1, 1, 0];
+  const abstain = [0, 0, 0, 0, 1, 1, 0, 1, 1];
+  it('counts set sizes and abstain flags', () => {
+    expect(decisionCounts(sizes, abstain)).toEqual({ setSize: [3, 5, 1], abstain: 4, cells: 9 });
+  });
+  it('colours each cell by its set size, top row first', () => {
+    const px = setSizePixels(sizes, 3);
+    const at = (row: number, col: number) => Array.from(px.subarray((row * 3 + col) * 4, (row * 3 + col) * 4 + 3));
+    expect(at(2, 0)).toEqual([...SET_SIZE_COLOURS[1]]); // grid row 0, col 0
+    expect(at(1, 1)).toEqual([...SET_SIZE_COLOURS[2]]);
+    expect(at(0, 2)).toEqual([...SET_SIZE_COLOURS[0]]);
+    expect(() => setSizePixels([1, 2], 3)).toThrow(/expected 9 set sizes, got 2/);
+  });
+  it('outlines the abstain region by the edges between flagged and kept cells', () => {
+    const edges = abstainOutline(abstain, 3);
+    // The block's boundary: 2 + 2 + 2 + 2 unit edges around a 2 x 2 square.
+    expect(edges).toHaveLength(8);
+    const length = edges.reduce((a, [x0, y0, x1, y1]) => a + Math.abs(x1 - x0) + Math.abs(y1 - y0), 0);
+    expect(length).toBe(8);
+    for (const [x0, y0, x1, y1] of edges) for (const v of [x0, y0, x1, y1]) expect(v).toBeGreaterThanOrEqual(1);
+    expect(abstainOutline([0, 0, 0, 0], 2)).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
 // Browser harness: exposes the runtime's browser entry to the Playwright test.
-import { configureWasm, loadModel, type Device, type PredictOptions } from '../../src/browser.js';
+import { configureWasm, loadModel, webgpuAdapter, type Device, type PredictOptions } from '../../src/browser.js';
 
 export interface BrowserResult {
   provider: string;
+  /** `model.info.deviceChoice`. */
+  deviceChoice: { requested: string | null; provider: string; reason: string };
   method: string;
   probs: number[];
   variance: number[] | null;
@@ -25,12 +27,45 @@ async function run(
     const p = await model.predict(features, options);
     return {
       provider: model.info.provider,
+      deviceChoice: model.info.deviceChoice,
       method: model.info.method,
       probs: Array.from(p.probs),
       variance: p.variance ? Array.from(p.variance) : null,
       unseen: p.unseenCategories ?? null,
       warnings,
       crossOriginIsolated: globalThis.crossOriginIsolated,
+    };
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** What the decision rules give per row (issue #22), for the Node/browser parity test. */
+export interface DecisionResult {
+  provider: string;
+  setMask: number[];
+  setSize: number[];
+  sets: { classes: number[]; labels: string[] }[];
+  abstain: number[];
+  predictedLabel: string[];
+  /** The scores the rules compare with their thresholds, to see how close a row is. */
+  logProbs: number[];
+}
+
+async function decide(modelUrl: string, device: Device, features: number[][]): Promise<DecisionResult> {
+  await configureWasm({ wasmPaths: '/ort/' });
+  const model = await loadModel(modelUrl, { device, strict: true });
+  try {
+    const p = await model.predict(features);
+    if (!p.setMask || !p.setSize || !p.sets || !p.abstain) throw new Error(`${modelUrl}: predict returned no sets or abstain flags`);
+    return {
+      provider: model.info.provider,
+      setMask: Array.from(p.setMask),
+      setSize: Array.from(p.setSize),
+      sets: p.sets,
+      abstain: Array.from(p.abstain),
+      predictedLabel: p.predictedLabel,
+      logProbs: Array.from(p.logProbs),
     };
   } finally {
     await model.dispose();
@@ -46,4 +81,4 @@ async function runError(modelUrl: string): Promise<string> {
   }
 }
 
-Object.assign(globalThis, { sngpRun: run, sngpRunError: runError, sngpReady: true });
+Object.assign(globalThis, { sngpRun: run, sngpRunError: runError, sngpDecide: decide, sngpAdapter: webgpuAdapter, sngpReady: true });
