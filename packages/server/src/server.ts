@@ -117,9 +117,8 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
       const model = await loadModel(e.path, { device: options.device ?? 'cpu' });
       served.push(
         new ServedModel(e.name, e.version, model, await ServedModel.probeOutputs(model), limits, {
-          onBatch(rows, queued) {
-            metrics.batchRows.observe({ model: e.name }, rows);
-            metrics.queue.set({ model: e.name }, queued);
+          onBatch(rows) {
+            metrics.recordBatch(e.name, rows);
           },
         }),
       );
@@ -143,7 +142,9 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
   const stats: ServerStats = { accepted: 0, answered: 0 };
   let ready = true;
 
-  const versionsOf = (name: string): ServedModel[] => served.filter((s) => s.name === name);
+  const byName = new Map<string, ServedModel[]>();
+  for (const s of served) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  const versionsOf = (name: string): ServedModel[] => byName.get(name) ?? [];
   const find = (name: string, version?: string): ServedModel => {
     const all = versionsOf(name);
     if (all.length === 0) throw new RequestError(404, `model "${name}" is not served (models: ${[...new Set(served.map((s) => s.name))].join(', ')})`);
@@ -153,19 +154,17 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
     return m;
   };
 
-  app.addHook('onRequest', async () => {
+  // Callback hooks, not async ones: no promise per request.
+  app.addHook('onRequest', (_req, _reply, done) => {
     stats.accepted++;
+    done();
   });
-  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
     stats.answered++;
     const ms = reply.elapsedTime;
-    if (req.sngp) {
-      const labels = { model: req.sngp.model, status: String(reply.statusCode) };
-      metrics.requests.inc(labels);
-      metrics.rows.inc(labels, req.sngp.rows);
-      metrics.latency.observe({ model: req.sngp.model }, ms / 1000);
-    }
+    if (req.sngp) metrics.recordRequest(req.sngp.model, reply.statusCode, req.sngp.rows, ms / 1000);
     options.log?.(JSON.stringify({ time: new Date().toISOString(), method: req.method, url: req.url, status: reply.statusCode, ms: Number(ms.toFixed(3)), ...(req.sngp ?? {}) }));
+    done();
   });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof RequestError) {
@@ -185,7 +184,7 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
   app.get('/v2', async () => ({ name: 'sngp-serve', version: '0.1.0', extensions: ['classification'] }));
   app.get('/metrics', async (_req, reply) => {
     for (const s of served) metrics.queue.set({ model: s.name }, s.queueDepth);
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply.type(metrics.registry.contentType).send(await metrics.render());
   });
 
   type Params = { name: string; version?: string };
