@@ -13,8 +13,8 @@ import { createServer } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? resolve(here, '../../../artifacts/models/sngp.onnx');
-/** The batching window: `npm run bench:serve -- model.onnx 0` (default 2 ms, the server's). */
-const maxDelayMs = Number(process.argv[3] ?? 2);
+/** The batching window: `npm run bench:serve -- model.onnx 2` (default 0 ms, the server's). */
+const maxDelayMs = Number(process.argv[3] ?? 0);
 /** Rows per batch (the server's default). */
 const MAX_BATCH_ROWS = 1024;
 /** Seconds per wrk run. */
