@@ -173,8 +173,8 @@ export async function wrkRun(spec: Omit<LoadSpec, 'amount'>, seconds: number): P
       requests,
       ok,
       failed: non2xx + errors,
-      p50: wrkMs(num(/50%\s+(\S+)/, 'p50'), 'p50'),
-      p99: wrkMs(num(/99%\s+(\S+)/, 'p99'), 'p99'),
+      p50: wrkMs(num(/^\s*50%\s+(\S+)\s*$/m, 'p50'), 'p50'),
+      p99: wrkMs(num(/^\s*99%\s+(\S+)\s*$/m, 'p99'), 'p99'),
       rowsPerSecond: (ok * spec.rows) / elapsed,
     };
   } finally {
