@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '@sngp/runtime';
 import { formatLoad, loadRunInChild, wrkRun, type LoadResult } from './load.js';
-import { createServer } from './server.js';
+import { createServer, type SngpServer } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? resolve(here, '../../../artifacts/models/sngp.onnx');
@@ -32,10 +32,27 @@ async function median(fn: () => Promise<unknown>, n: number): Promise<number> {
   return t.sort((a, b) => a - b)[Math.floor(n / 2)];
 }
 
-/** One load run and the server process's CPU time per answered request over it (both servers live here; only one is loaded). */
-async function measured(run: () => Promise<LoadResult>): Promise<{ r: LoadResult; cpuMs: number }> {
+/**
+ * Wait until a server has answered every request it accepted: wrk stops at its time and leaves up
+ * to `c` requests in flight (64 x 1,000 rows is seconds of work), which must not run into the next
+ * measurement, of either server (they share this process's event loop).
+ */
+async function settle(server: SngpServer, label: string): Promise<void> {
+  const t0 = performance.now();
+  while (server.stats.answered < server.stats.accepted) {
+    if (performance.now() - t0 > 60_000) {
+      console.log(`warning: ${label}: ${server.stats.accepted - server.stats.answered} requests still unanswered after 60 s`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One load run, its tail drained, and the server process's CPU time per answered request over it (both servers live here; only one is loaded). */
+async function measured(server: SngpServer, label: string, run: () => Promise<LoadResult>): Promise<{ r: LoadResult; cpuMs: number }> {
   const c0 = process.cpuUsage();
   const r = await run();
+  await settle(server, label);
   const c = process.cpuUsage(c0);
   return { r, cpuMs: (c.user + c.system) / 1000 / Math.max(1, r.ok) };
 }
@@ -51,7 +68,8 @@ async function main(): Promise<void> {
   const urls = { on: await servers.on.listen(0), off: await servers.off.listen(0) };
   // The file name is the model name.
   const modelName = servers.on.models[0].name;
-  const wrk = (mode: 'on' | 'off', rows: number, c: number, seconds = SECONDS) => measured(() => wrkRun({ url: urls[mode], model: modelName, rows, width: 2, concurrency: c }, seconds));
+  const wrk = (mode: 'on' | 'off', rows: number, c: number, seconds = SECONDS) =>
+    measured(servers[mode], `batching ${mode} c=${c} rows=${rows}`, () => wrkRun({ url: urls[mode], model: modelName, rows, width: 2, concurrency: c }, seconds));
   for (const mode of ['on', 'off'] as const) await wrk(mode, 1, 16, 1); // warm-up
   const results: Record<string, LoadResult> = {};
   const line = (label: string, m: { r: LoadResult; cpuMs: number }): string => `${formatLoad(label, m.r)}; server CPU ${(m.cpuMs * 1000).toFixed(0)} us/request`;
@@ -86,7 +104,8 @@ async function main(): Promise<void> {
     console.log(`c=64 single rows over ${cpuRatios.length} repeats: server CPU per request off / on ${spread(cpuRatios)}`);
   }
   // The same pair with autocannon (Node, in a child process): its own per-request cost shares the two cores.
-  const ac = (mode: 'on' | 'off') => measured(() => loadRunInChild({ url: urls[mode], model: modelName, rows: 1, width: 2, concurrency: 64, amount: 4000 }));
+  const ac = (mode: 'on' | 'off') =>
+    measured(servers[mode], `autocannon ${mode}`, () => loadRunInChild({ url: urls[mode], model: modelName, rows: 1, width: 2, concurrency: 64, amount: 4000 }));
   const acOn = await ac('on');
   const acOff = await ac('off');
   console.log(line('autocannon, batching on ', acOn));
