@@ -33,15 +33,15 @@ async function median(fn: () => Promise<unknown>, n: number): Promise<number> {
 }
 
 /**
- * Wait until a server has answered every request it accepted: wrk stops at its time and leaves up
+ * Wait until a server has no infer request in the works: wrk stops at its time and hangs up on up
  * to `c` requests in flight (64 x 1,000 rows is seconds of work), which must not run into the next
  * measurement, of either server (they share this process's event loop).
  */
 async function settle(server: SngpServer, label: string): Promise<void> {
   const t0 = performance.now();
-  while (server.stats.answered < server.stats.accepted) {
+  while (server.stats.inferring > 0) {
     if (performance.now() - t0 > 60_000) {
-      console.log(`warning: ${label}: ${server.stats.accepted - server.stats.answered} requests still unanswered after 60 s`);
+      console.log(`warning: ${label}: ${server.stats.inferring} requests still in the works after 60 s`);
       return;
     }
     await new Promise((r) => setTimeout(r, 20));

@@ -50,6 +50,8 @@ export interface ServerStats {
   accepted: number;
   /** Responses fully sent. */
   answered: number;
+  /** Infer requests being worked on now (parsed, not yet answered; a client that hung up does not stop the work). */
+  inferring: number;
 }
 
 /** A running or ready-to-run server. */
@@ -153,7 +155,7 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
       done(new RequestError(400, `body: not valid JSON (${(e as Error).message})`), undefined);
     }
   });
-  const stats: ServerStats = { accepted: 0, answered: 0 };
+  const stats: ServerStats = { accepted: 0, answered: 0, inferring: 0 };
   let ready = true;
 
   const byName = new Map<string, ServedModel[]>();
@@ -216,7 +218,12 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
     const parsed = parseInferRequest(req.body);
     const features = parsed.inputs.find((i) => i.name === 'features');
     req.sngp.rows = features?.shape[0] ?? 0;
-    return (await m.infer(parsed)).response;
+    stats.inferring++;
+    try {
+      return (await m.infer(parsed)).response;
+    } finally {
+      stats.inferring--;
+    }
   };
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get(base, metadata);

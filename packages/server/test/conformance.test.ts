@@ -246,6 +246,20 @@ describe('errors: status code and a message naming the field', () => {
   });
 });
 
+it('stats: requests accepted, answered and being worked on', async () => {
+  const { server: s, url: u } = await startServer({ models: [modelPath('sngp')], batch: { maxDelayMs: 200 } });
+  try {
+    const pending = post(`${u}/v2/models/sngp/infer`, featuresBody([[0, 0]]));
+    // The request waits in the 200 ms batching window.
+    for (let i = 0; i < 100 && s.stats.inferring === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(s.stats.inferring).toBe(1);
+    expect((await pending).status).toBe(200);
+    expect(s.stats).toEqual({ accepted: 1, answered: 1, inferring: 0 });
+  } finally {
+    await s.close();
+  }
+});
+
 describe('metrics and logs', () => {
   it('/metrics: requests and rows by model and status, latency, batch sizes, queue', async () => {
     await post(`${url}/v2/models/ensemble/infer`, featuresBody([[0, 0], [1, 1], [2, 2]]));
