@@ -81,6 +81,7 @@ export class ServedModel {
    */
   static async probeOutputs(model: SngpModel): Promise<TensorMetadata[]> {
     const p = await model.predict(new Float32Array(model.info.inputDim), { rows: 1, nonFinite: 'mark' });
+    // `invalid` is how a batch reports a bad row; such a request is refused, so it is not an output.
     return predictionOutputs(p)
       .filter((t) => t.name !== 'invalid')
       .map((t) => ({ name: t.name, datatype: t.datatype, shape: [-1, ...t.rowShape] }));
