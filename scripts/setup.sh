@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine: the system packages the tests use (Chromium for
-# browser tests and WebGPU on SwiftShader, python3-onnx as an independent ONNX checker, real data
-# sets from Debian), then the npm workspace. Works offline apart from the
+# browser tests and WebGPU on SwiftShader, python3-onnx as an independent ONNX checker, wrk for
+# bench:serve, real data sets from Debian), then the npm workspace. Works offline apart from the
 # npm registry and Debian's mirrors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -f /usr/lib/R/site-library/palmerpenguins/extdata/penguins.csv ] || need+=(r-cran-palmerpenguins)
 [ -f /usr/lib/R/site-library/carData/DESCRIPTION ] || need+=(r-cran-cardata)
 [ -f /usr/share/doc/weka/examples/breast-cancer.arff ] || need+=(weka)
+# wrk: the load generator of npm run bench:serve (C, so its own cost leaves the cores to the server).
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -29,9 +29,8 @@ export interface BatchObserver {
   /**
    * Called when a batch starts.
    * @param rows - rows in the batch.
-   * @param queuedRows - rows still waiting.
    */
-  onBatch(rows: number, queuedRows: number): void;
+  onBatch(rows: number): void;
 }
 
 /**
@@ -71,7 +70,7 @@ export class Batcher<R> {
    */
   submit(features: Float32Array, rows: number): Promise<{ result: R; offset: number }> {
     if (this.options.maxBatchRows === 0) {
-      this.observer?.onBatch(rows, 0);
+      this.observer?.onBatch(rows);
       return this.run(features, rows).then((result) => ({ result, offset: 0 }));
     }
     if (this.queuedRows + rows > this.options.maxQueueRows && this.queuedRows > 0)
@@ -123,7 +122,7 @@ export class Batcher<R> {
     }
     this.queuedRows -= rows;
     this.running = true;
-    this.observer?.onBatch(rows, this.queuedRows);
+    this.observer?.onBatch(rows);
     try {
       let features = batch[0].features;
       if (batch.length > 1) {

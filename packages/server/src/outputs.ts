@@ -27,20 +27,24 @@ function datatypeOf(v: ArrayBufferView): Datatype | null {
   return null;
 }
 
+/** One prediction field as an output, or null if it is not one value (or string) per row. */
+function rowTensor(name: string, v: unknown, rows: number): RowTensor | null {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    const datatype = datatypeOf(v);
+    const len = (v as unknown as ArrayLike<number>).length;
+    if (datatype === null || rows === 0 || len % rows !== 0) return null;
+    return { name, datatype, rowShape: len === rows ? [] : [len / rows], values: v as unknown as ArrayLike<number> };
+  }
+  if (Array.isArray(v) && v.length === rows && v.every((x) => typeof x === 'string')) return { name, datatype: 'BYTES', rowShape: [], values: v as string[] };
+  // Anything else (counts, per-call reports such as unseenCategories, per-row objects such as `sets`) is not an output.
+  return null;
+}
+
 function collect(prefix: string, obj: object, rows: number, out: RowTensor[]): void {
   for (const [key, v] of Object.entries(obj)) {
-    const name = prefix + key;
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-      const datatype = datatypeOf(v);
-      const len = (v as unknown as ArrayLike<number>).length;
-      if (datatype === null || rows === 0 || len % rows !== 0) continue;
-      out.push({ name, datatype, rowShape: len === rows ? [] : [len / rows], values: v as unknown as ArrayLike<number> });
-    } else if (Array.isArray(v) && v.length === rows && v.every((x) => typeof x === 'string')) {
-      out.push({ name, datatype: 'BYTES', rowShape: [], values: v as string[] });
-    } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && prefix === '') {
-      collect(`${name}_`, v as object, rows, out);
-    }
-    // Anything else (counts, per-call reports such as unseenCategories) is not per row: not an output.
+    const t = rowTensor(prefix + key, v, rows);
+    if (t) out.push(t);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && prefix === '') collect(`${prefix + key}_`, v as object, rows, out);
   }
 }
 
@@ -53,6 +57,23 @@ export function predictionOutputs(p: Prediction): RowTensor[] {
   const out: RowTensor[] = [];
   collect('', p, p.rows, out);
   return out;
+}
+
+/**
+ * One output of a prediction by its name (a field, or `<field>_<sub>` of a nested object), reading
+ * only that field: a lazily computed field (scores, logProbs) costs nothing unless it is asked for.
+ * @param p - the prediction of a batch.
+ * @param name - an output name as {@link predictionOutputs} gives it.
+ * @returns the output, or null if the prediction has no such per-row field.
+ */
+export function predictionOutput(p: Prediction, name: string): RowTensor | null {
+  const fields = p as unknown as Record<string, unknown>;
+  if (Object.hasOwn(fields, name)) return rowTensor(name, fields[name], p.rows);
+  const cut = name.indexOf('_');
+  const outer = cut > 0 && Object.hasOwn(fields, name.slice(0, cut)) ? fields[name.slice(0, cut)] : null;
+  if (outer === null || typeof outer !== 'object' || Array.isArray(outer) || ArrayBuffer.isView(outer)) return null;
+  const sub = name.slice(cut + 1);
+  return Object.hasOwn(outer, sub) ? rowTensor(name, (outer as Record<string, unknown>)[sub], p.rows) : null;
 }
 
 /**

@@ -6,9 +6,9 @@
  * OIP client of the raw ONNX, such as the runtime's `connect`, gets what Triton would give it.
  */
 import { ONNX_NAMES, dropoutNoise, type ModelCard } from '@sngp/core';
-import type { FloatTensor, SngpModel } from '@sngp/runtime';
+import type { FloatTensor, Prediction, SngpModel } from '@sngp/runtime';
 import { Batcher, type BatchObserver, type BatchOptions } from './batcher.js';
-import { classification, predictionOutputs, sliceRows, type RowTensor } from './outputs.js';
+import { classification, predictionOutput, predictionOutputs, sliceRows, type RowTensor } from './outputs.js';
 import { RequestError, float32Data, type InferRequest, type InferResponse, type ModelMetadata, type Tensor, type TensorMetadata } from './protocol.js';
 
 /** Limits of one served model. */
@@ -19,9 +19,10 @@ export interface ServeLimits {
   maxRowsPerRequest: number;
 }
 
+/** A batch's prediction and the outputs read from it so far (each is read once per batch, when a request first asks for it). */
 interface BatchResult {
-  outputs: RowTensor[];
-  invalid: Uint8Array | undefined;
+  prediction: Prediction;
+  outputs: Map<string, RowTensor>;
 }
 
 /** Most MC dropout samples in a request's dropout_noise (the card's own bound is 100,000). */
@@ -37,6 +38,8 @@ export class ServedModel {
   readonly inputs: TensorMetadata[];
   private readonly batcher: Batcher<BatchResult>;
   private readonly card: ModelCard;
+  /** The outputs a request without an `outputs` list gets: every `predict` output, in the metadata's order. */
+  private readonly predictNames: string[];
 
   /**
    * @param name - model name in URLs.
@@ -60,14 +63,11 @@ export class ServedModel {
     if (this.card.method === 'mc-dropout')
       this.inputs.push({ name: ONNX_NAMES.dropoutNoise, datatype: 'FP32', shape: [-1, ...(this.card.dropoutNoiseShape as number[])] });
     this.outputs = [...predictOutputs];
+    this.predictNames = predictOutputs.map((o) => o.name);
     const k = this.card.classes.length;
     if (this.sampled) this.outputs.push({ name: ONNX_NAMES.logits, datatype: 'FP32', shape: [this.card.method === 'ensemble' ? (this.card.numSamples as number) : -1, -1, k] });
     this.batcher = new Batcher(
-      async (features, rows) => {
-        const p = await model.predict(features, { rows, nonFinite: 'mark' });
-        // `invalid` is how the batch reports a bad row; such a request is refused, so it is not an output.
-        return { outputs: predictionOutputs(p).filter((t) => t.name !== 'invalid'), invalid: p.invalid };
-      },
+      async (features, rows) => ({ prediction: await model.predict(features, { rows, nonFinite: 'mark' }), outputs: new Map() }),
       d,
       limits.batch,
       observer,
@@ -81,6 +81,7 @@ export class ServedModel {
    */
   static async probeOutputs(model: SngpModel): Promise<TensorMetadata[]> {
     const p = await model.predict(new Float32Array(model.info.inputDim), { rows: 1, nonFinite: 'mark' });
+    // `invalid` is how a batch reports a bad row; such a request is refused, so it is not an output.
     return predictionOutputs(p)
       .filter((t) => t.name !== 'invalid')
       .map((t) => ({ name: t.name, datatype: t.datatype, shape: [-1, ...t.rowShape] }));
@@ -159,11 +160,11 @@ export class ServedModel {
     if (graphMode) tensors = await this.runGraph(data, rows, noise, wanted.map((o) => o.name));
     else {
       const { result, offset } = await this.batcher.submit(data, rows);
-      if (result.invalid)
+      const invalid = result.prediction.invalid;
+      if (invalid)
         for (let i = 0; i < rows; i++)
-          if (result.invalid[offset + i]) throw new RequestError(400, `inputs[features] row ${i} gives a non-finite output; ${SCALE_HINT}`);
-      const names = wanted.length > 0 ? wanted.map((o) => o.name) : result.outputs.map((t) => t.name);
-      tensors = names.map((n) => sliceRows(result.outputs.find((t) => t.name === n) as RowTensor, offset, offset + rows));
+          if (invalid[offset + i]) throw new RequestError(400, `inputs[features] row ${i} gives a non-finite output; ${SCALE_HINT}`);
+      tensors = (wanted.length > 0 ? wanted.map((o) => o.name) : this.predictNames).map((n) => sliceRows(this.batchOutput(result, n), offset, offset + rows));
     }
     for (const o of wanted) {
       const k = o.parameters?.classification;
@@ -172,6 +173,19 @@ export class ServedModel {
       tensors[at] = classification(tensors[at], k, this.card.classes);
     }
     return { response: { model_name: this.name, model_version: this.version, ...(req.id !== undefined ? { id: req.id } : {}), outputs: tensors }, rows };
+  }
+
+  /** Output `name` of a batch, read from its prediction when a request first asks for it. */
+  private batchOutput(result: BatchResult, name: string): RowTensor {
+    let t = result.outputs.get(name);
+    if (!t) {
+      const read = predictionOutput(result.prediction, name);
+      // The probe listed it; a batch without it is a runtime that changed under us.
+      if (!read) throw new RequestError(500, `output "${name}" is missing from this batch's prediction`);
+      t = read;
+      result.outputs.set(name, t);
+    }
+    return t;
   }
 
   /** The graph as exported: what Triton's ONNX Runtime backend would answer. */

@@ -211,7 +211,7 @@ describe('errors: status code and a message naming the field', () => {
   it('malformed JSON: 400; wrong content type (not JSON or text): 415; body over the limit: 413', async () => {
     const a = await post(`${url}/v2/models/sngp/infer`, '{"inputs": [', true);
     expect(a.status).toBe(400);
-    expect(typeof a.body.error).toBe('string');
+    expect(a.body.error).toMatch(/^body: not valid JSON \(/);
     const b = await fetch(`${url}/v2/models/sngp/infer`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<x/>' });
     expect(b.status).toBe(415);
     expect((await b.json()).error).toMatch(/content-type/i);
@@ -244,6 +244,20 @@ describe('errors: status code and a message naming the field', () => {
       await s2.close();
     }
   });
+});
+
+it('stats: requests accepted, answered and being worked on', async () => {
+  const { server: s, url: u } = await startServer({ models: [modelPath('sngp')], batch: { maxDelayMs: 200 } });
+  try {
+    const pending = post(`${u}/v2/models/sngp/infer`, featuresBody([[0, 0]]));
+    // The request waits in the 200 ms batching window.
+    for (let i = 0; i < 100 && s.stats.inferring === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(s.stats.inferring).toBe(1);
+    expect((await pending).status).toBe(200);
+    expect(s.stats).toEqual({ accepted: 1, answered: 1, inferring: 0 });
+  } finally {
+    await s.close();
+  }
 });
 
 describe('metrics and logs', () => {
