@@ -3,7 +3,7 @@
  * serves its prediction sets (mask and size) and abstain flags as outputs, lists them in its
  * metadata, and `connect()` returns the same sets and flags as `loadModel()` for the same rows.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calibrateConformal, chooseAbstainRule, moonsValidation, readOnnxHeader, replaceOnnxMetadata, twoMoons, type Method } from '@sngp/core';
@@ -107,7 +107,13 @@ describe('prediction sets and abstain flags over the protocol', () => {
   }
 
   it('a model without rules has no such outputs; asking for one is a 400 naming it', async () => {
-    const { server: plain, url: u } = await startServer({ models: [modelPath('sngp')] });
+    // The main job's models carry rules (sngp-calibrate): a copy with them stripped.
+    const bytes = new Uint8Array(readFileSync(modelPath('sngp')));
+    const { 'sngp.conformal': _c, 'sngp.abstain': _a, ...props } = readOnnxHeader(bytes, 'sngp').metadata;
+    mkdirSync(join(dir, 'plain'));
+    const path = join(dir, 'plain', 'sngp.onnx');
+    writeFileSync(path, replaceOnnxMetadata(bytes, props, 'sngp'));
+    const { server: plain, url: u } = await startServer({ models: [path] });
     try {
       const meta = await get(`${u}/v2/models/sngp`);
       const names = meta.body.outputs.map((o: { name: string }) => o.name);
