@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CLI_FORCE_HELP, CLI_VERBOSE_HELP, runCli } from '@sngp/core/node';
 import { type DataFlagValues, addDataFlags, dataOptionsOf } from './data-flags.js';
 import { parseDevice } from './load.js';
-import { formatTextTable, metricsTable, oodScoreTable } from './report.js';
+import { decisionTable, formatTextTable, metricsTable, oodScoreTable, selectiveTable } from './report.js';
 import { runEvaluation } from './run.js';
 
 interface CliOptions extends DataFlagValues {
@@ -62,6 +62,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(formatTextTable(metricsTable(report)) + '\n');
     const scores = oodScoreTable(report);
     if (scores) process.stdout.write(`\nOOD detection by score (OOD AUROC / AUPR above: log(1 - max p)):\n${formatTextTable(scores)}\n`);
+    process.stdout.write(`\nSelective prediction (by log(1 - max p)):\n${formatTextTable(selectiveTable(report))}\n`);
+    const decisions = decisionTable(report);
+    if (decisions) process.stdout.write(`\nDecision rules from the model cards (sngp-calibrate), on the test rows:\n${formatTextTable(decisions)}\n`);
     if (o.out) process.stdout.write(`report: ${o.out}/index.html\n`);
   }
 }

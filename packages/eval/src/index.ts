@@ -69,6 +69,8 @@ export {
   buildReportJson,
   oodScoreTable,
   selectiveTable,
+  decisionTable,
+  DECISION_PARAGRAPH,
   SELECTIVE_PARAGRAPH,
   scoresParagraph,
   writeReport,

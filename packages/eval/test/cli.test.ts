@@ -68,6 +68,8 @@ describe('sngp-eval end to end', () => {
     // baselines' AUPR is no longer exactly the OOD share (500 / 1500) that ties to the last threshold give.
     for (const m of report.models) expect(m.ood!.aupr, m.method).not.toBeCloseTo(1 / 3, 6);
     expect(r.stdout).toMatch(/OOD detection by score/);
+    expect(r.stdout).toMatch(/Selective prediction \(by log\(1 - max p\)\):\nModel\s+AURC/);
+    expect(r.stdout).toMatch(/Decision rules from the model cards \(sngp-calibrate\), on the test rows:\nModel\s+Sets\s+Coverage\s+Expected/);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('figures/overview.png');
     // No temporary folder or backup left beside the report by the atomic swap.
     expect(readdirSync(dir).filter((f) => f.includes('.sngp-'))).toEqual([]);
