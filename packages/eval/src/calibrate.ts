@@ -152,6 +152,7 @@ export async function runCalibration(opts: CalibrateOptions, log: (msg: string) 
   if (opts.out !== undefined && opts.models.length > 1) throw new SngpError(`--out names one file, but ${opts.models.length} models were given; leave --out out to calibrate each in place`);
   if (opts.conformal === null && opts.abstain === null) throw new SngpError('nothing to calibrate: --no-sets together with --abstain none');
   checkDataOptions(opts);
+  if (opts.data === 'moons' && opts.classes) throw new SngpError('--classes is for a --data file; "moons" calibrates on both classes of its held-out draw');
   const inputs = [opts.labels, opts.ood, opts.oodLabels, ...(opts.data === 'moons' ? [] : [opts.data])].filter((f): f is string => f !== undefined);
   // Every output is checked before any model is loaded, so a refused path fails at once.
   const outs = opts.models.map((m) => opts.out ?? m);

@@ -112,6 +112,8 @@ describe('sngp-calibrate', () => {
       [[model, '--data', cal, '--out', cal], /--out/],
       [[model, copy('sngp', 'other.onnx'), '--data', cal, '--out', join(dir, 'x.onnx')], /--out names one file, but 2 models were given/],
       [[model, '--data', cal, '--raps-lambda', '0.1'], /--raps-k-reg and --raps-lambda are for --score raps, not lac/],
+      [[model, '--data', 'moons', '--classes', '0'], /--classes is for a --data file/],
+      [[model, '--data', cal, '--no-randomize'], /--no-randomize is for --score aps or raps/],
     ];
     for (const [args, pattern] of cases) {
       const r = calibrateCli([...args, '--device', 'cpu']);
