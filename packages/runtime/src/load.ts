@@ -21,16 +21,17 @@ export async function loadFromBytes(
   source: string,
   options: LoadOptions,
   platform: Platform,
-  providers: (bytes: Uint8Array) => ProviderBackend<Runner>,
+  providers: (bytes: Uint8Array, options: LoadOptions) => ProviderBackend<Runner>,
 ): Promise<SngpModel> {
   if (options === null || typeof options !== 'object') throw new SngpError('loadModel: options must be an object');
   const device = parseDevice(options.device);
   const batchSize = positiveInt(options.batchSize, 'options.batchSize') ?? DEFAULT_BATCH_SIZE;
+  positiveInt(options.threads, 'options.threads');
   const warn = options.onWarning ?? ((msg: string) => console.warn(msg));
   const { card, metadata } = readModelCard(bytes, source);
   let opened: { session: Runner; choice: DeviceChoice };
   try {
-    opened = await openOnDevice(planDevice(device, platform), providers(bytes), options.strict === true, warn);
+    opened = await openOnDevice(planDevice(device, platform), providers(bytes, options), options.strict === true, warn);
   } catch (e) {
     if (e instanceof SngpError) throw new SngpError(`${source}: ${e.message}`);
     throw new SngpError(`${source}: onnxruntime cannot load the model: ${oneLine(e)}`);

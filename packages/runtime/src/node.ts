@@ -47,7 +47,7 @@ function loadOrtWeb(): Promise<OrtApi & typeof import('onnxruntime-web')> {
 
 const nodeApi = ortNode as unknown as OrtApi;
 
-function nodeProviders(bytes: Uint8Array): ProviderBackend<Runner> {
+function nodeProviders(bytes: Uint8Array, options: LoadOptions): ProviderBackend<Runner> {
   return {
     async unavailable(provider) {
       if (provider === 'cuda') return cudaUnavailable();
@@ -56,7 +56,7 @@ function nodeProviders(bytes: Uint8Array): ProviderBackend<Runner> {
     },
     async open(provider) {
       if (provider === 'wasm') return createRunner(await loadOrtWeb(), bytes, 'wasm');
-      return createRunner(nodeApi, bytes, provider);
+      return createRunner(nodeApi, bytes, provider, options.threads);
     },
   };
 }

@@ -42,12 +42,14 @@ export interface ValueSignature {
  * @param ort - onnxruntime-node or onnxruntime-web.
  * @param bytes - the .onnx file.
  * @param provider - the execution provider name, e.g. "cpu", "webgpu", "wasm".
+ * @param threads - intra-op threads (onnxruntime-node), or undefined for onnxruntime's default.
  * @returns the runner; rejects with onnxruntime's error if the session cannot be created.
  */
-export async function createRunner(ort: OrtApi, bytes: Uint8Array, provider: string): Promise<Runner> {
+export async function createRunner(ort: OrtApi, bytes: Uint8Array, provider: string, threads?: number): Promise<Runner> {
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
   });
   let featureDim: number | null = null;
   const meta = session.inputMetadata?.find((m) => m.name === 'features');

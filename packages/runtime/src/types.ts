@@ -51,6 +51,14 @@ export interface LoadOptions {
    */
   batchSize?: number;
   /**
+   * Node only: onnxruntime-node's intra-op threads per session, a positive integer (default:
+   * onnxruntime's own, one per core). Between runs onnxruntime's idle threads spin; a server that
+   * batches requests on a small machine wants 1, so the other cores answer sockets (sngp-serve's
+   * `--threads`). Large single requests are faster with more. Browsers ignore it (onnxruntime-web's
+   * wasm threads are global: `configureWasm`).
+   */
+  threads?: number;
+  /**
    * Receives one-line warnings (device fallbacks). Default: console.warn. Every platform.
    * @param msg - the warning, one line, starting with "warning:".
    */

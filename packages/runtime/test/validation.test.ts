@@ -56,6 +56,18 @@ describe('input validation names row and column', () => {
     expect(await predictError([[0, 0]], { meanFieldFactor: NaN })).toMatch(/options.meanFieldFactor/);
   });
 
+  it('options.threads: onnxruntime-node with one intra-op thread gives the same outputs; a bad count is refused', async () => {
+    const x = new Float32Array([0.5, 0.25, 2.5, -1.75, -1, 0.3]);
+    const one = await loadModel(modelPath('sngp'), { device: 'cpu', threads: 1 });
+    const dflt = await loadModel(modelPath('sngp'), { device: 'cpu' });
+    const [p1, p2] = [(await one.predict(x)).probs, (await dflt.predict(x)).probs];
+    for (let i = 0; i < p1.length; i++) expect(Math.abs(p1[i] - p2[i])).toBeLessThan(1e-6);
+    await one.dispose();
+    await dflt.dispose();
+    await expect(loadModel(modelPath('sngp'), { threads: 0 })).rejects.toThrow(/options.threads: expected a positive integer, got 0/);
+    await expect(loadModel(modelPath('sngp'), { threads: 1.5 })).rejects.toThrow(/options.threads: expected a positive integer, got 1.5/);
+  });
+
   it('a disposed model refuses to predict', async () => {
     const m = await loadModel(modelPath('deterministic'), { device: 'cpu' });
     await m.dispose();

@@ -15,6 +15,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? resolve(here, '../../../artifacts/models/sngp.onnx');
 /** The batching window: `npm run bench:serve -- model.onnx 2` (default 0 ms, the server's). */
 const maxDelayMs = Number(process.argv[3] ?? 0);
+/** onnxruntime's intra-op threads per model: `npm run bench:serve -- model.onnx 0 1` (default: onnxruntime's). */
+const threads = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
 /** Rows per batch (the server's default). */
 const MAX_BATCH_ROWS = 1024;
 /** Seconds per wrk run. */
@@ -60,11 +62,14 @@ async function measured(server: SngpServer, label: string, run: () => Promise<Lo
 async function main(): Promise<void> {
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${load()}; model ${model}; loopback 127.0.0.1`);
-  console.log(`load generator: wrk (one thread, ${SECONDS} s per run) in its own process; batching on = ${MAX_BATCH_ROWS} rows, ${maxDelayMs} ms window; off = every request its own predict`);
+  console.log(`load generator: wrk (one thread, ${SECONDS} s per run) in its own process; batching on = ${MAX_BATCH_ROWS} rows, ${maxDelayMs} ms window; off = every request its own predict; onnxruntime intra-op threads ${threads ?? "onnxruntime's default"}`);
   const settings: [rows: number, c: number][] = [[1, 1], [1, 16], [1, 64], [1000, 1], [1000, 16], [1000, 64]];
   // Both servers live in this process side by side; only the one under load works. Each setting
   // runs on then off, so a change in the machine's load hits both alike.
-  const servers = { on: await createServer({ models: [model], batch: { maxBatchRows: MAX_BATCH_ROWS, maxDelayMs } }), off: await createServer({ models: [model], batch: { maxBatchRows: 0 } }) };
+  const servers = {
+    on: await createServer({ models: [model], threads, batch: { maxBatchRows: MAX_BATCH_ROWS, maxDelayMs } }),
+    off: await createServer({ models: [model], threads, batch: { maxBatchRows: 0 } }),
+  };
   const urls = { on: await servers.on.listen(0), off: await servers.off.listen(0) };
   // The file name is the model name.
   const modelName = servers.on.models[0].name;
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
   console.log(`autocannon c=64 single rows: batching on / off = ${ratioText(ratio(acOn.r, acOff.r))}`);
   await Promise.all([servers.on.close(), servers.off.close()]);
   // Overhead: a request's median latency at c=1 (batching off, so the same batch size) vs predict in process.
-  const local = await loadModel(model, { device: 'cpu' });
+  const local = await loadModel(model, { device: 'cpu', threads });
   for (const rows of [1, 1000]) {
     const x = Float32Array.from({ length: rows * 2 }, (_, i) => Math.round(Math.sin(i) * 2000) / 1000);
     await median(() => local.predict(x), 20);

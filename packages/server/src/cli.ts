@@ -9,6 +9,7 @@ interface CliOptions {
   port: string;
   host: string;
   device: string;
+  threads?: string;
   maxBatchRows: string;
   maxDelayMs: string;
   maxQueueRows: string;
@@ -27,12 +28,19 @@ function num(v: string, flag: string): number {
   return n;
 }
 
+function wholePositive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SngpError(`${flag}: expected a whole number >= 1, got "${v}"`);
+  return n;
+}
+
 async function run(paths: string[], o: CliOptions): Promise<void> {
   if (!DEVICES.includes(o.device as Device)) throw new SngpError(`--device: expected one of ${DEVICES.join(', ')}, got "${o.device}"`);
   if (o.log !== 'json' && o.log !== 'none') throw new SngpError(`--log: expected json or none, got "${o.log}"`);
   const server = await createServer({
     models: paths,
     device: o.device as Device,
+    threads: o.threads === undefined ? undefined : wholePositive(o.threads, '--threads'),
     batch: {
       maxBatchRows: o.batching ? num(o.maxBatchRows, '--max-batch-rows') : 0,
       maxDelayMs: num(o.maxDelayMs, '--max-delay-ms'),
@@ -67,6 +75,7 @@ const program = new Command()
   .option('-p, --port <n>', 'TCP port (0: any free port)', '8000')
   .option('--host <addr>', 'address to listen on', '127.0.0.1')
   .option('--device <d>', `execution device: ${DEVICES.join(' | ')}`, 'cpu')
+  .option('--threads <n>', "onnxruntime's intra-op threads per model (default: onnxruntime's, one per core; 1 suits many small requests)")
   .option('--max-batch-rows <n>', 'dynamic batching: most rows per predict run', '1024')
   .option('--max-delay-ms <ms>', 'dynamic batching: longest wait for other requests (0: those parsed in the same event-loop turn)', '0')
   .option('--no-batching', 'run every request on its own')

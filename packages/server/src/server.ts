@@ -19,6 +19,12 @@ export interface ServerOptions {
   models: readonly string[];
   /** Execution device of every model (default 'cpu'). */
   device?: Device;
+  /**
+   * onnxruntime-node's intra-op threads per model (the runtime's `threads`; default: onnxruntime's,
+   * one per core). 1 keeps onnxruntime's idle threads from spinning on the cores that answer
+   * sockets: better for many small requests, slower for large ones (see the README's figures).
+   */
+  threads?: number;
   /** Dynamic batching and queue limits (defaults: 1024 rows, 0 ms window, 65536 queued rows, 30 s). */
   batch?: Partial<BatchOptions>;
   /** Most rows in one request (default 65536; more: 413). */
@@ -119,7 +125,7 @@ export async function createServer(options: ServerOptions): Promise<SngpServer> 
   const served: ServedModel[] = [];
   try {
     for (const e of findModels(options.models)) {
-      const model = await loadModel(e.path, { device: options.device ?? 'cpu' });
+      const model = await loadModel(e.path, { device: options.device ?? 'cpu', threads: options.threads });
       served.push(
         new ServedModel(e.name, e.version, model, await ServedModel.probeOutputs(model), limits, {
           onBatch(rows) {
