@@ -1,6 +1,7 @@
 /**
  * Dynamic batching: concurrent requests for one model are queued and run as one `predict` of up
- * to `maxBatchRows` rows, after at most `maxDelayMs` of waiting, one batch at a time per model.
+ * to `maxBatchRows` rows, after at most `maxDelayMs` of waiting, up to `concurrentBatches` batches
+ * at a time per model (onnxruntime-node runs a session's calls side by side in its thread pool).
  */
 import { RequestError } from './protocol.js';
 
@@ -14,6 +15,8 @@ export interface BatchOptions {
   maxQueueRows: number;
   /** A request still waiting after this many ms gets 503 with Retry-After. */
   timeoutMs: number;
+  /** Batches of one model running at the same time (>= 1). */
+  concurrentBatches: number;
 }
 
 interface Pending<R> {
@@ -40,7 +43,7 @@ export interface BatchObserver {
 export class Batcher<R> {
   private queue: Pending<R>[] = [];
   private queuedRows = 0;
-  private running = false;
+  private running = 0;
   private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | null = null;
 
   /**
@@ -96,7 +99,7 @@ export class Batcher<R> {
   }
 
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running >= this.options.concurrentBatches || this.queue.length === 0) return;
     if (this.queuedRows >= this.options.maxBatchRows) {
       void this.flush();
       return;
@@ -111,7 +114,7 @@ export class Batcher<R> {
       clearImmediate(this.timer as ReturnType<typeof setImmediate>);
     }
     this.timer = null;
-    if (this.running || this.queue.length === 0) return;
+    if (this.running >= this.options.concurrentBatches || this.queue.length === 0) return;
     const batch: Pending<R>[] = [];
     let rows = 0;
     while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0].rows <= this.options.maxBatchRows)) {
@@ -121,7 +124,9 @@ export class Batcher<R> {
       rows += p.rows;
     }
     this.queuedRows -= rows;
-    this.running = true;
+    this.running++;
+    // A free slot takes the requests left over at once (or after their window).
+    this.schedule();
     this.observer?.onBatch(rows);
     try {
       let features = batch[0].features;
@@ -142,7 +147,7 @@ export class Batcher<R> {
     } catch (e) {
       for (const p of batch) p.reject(e);
     } finally {
-      this.running = false;
+      this.running--;
       // Requests that arrived during the run have waited already: run them now.
       if (this.queue.length > 0) void this.flush();
     }

@@ -17,6 +17,8 @@ const model = process.argv[2] ?? resolve(here, '../../../artifacts/models/sngp.o
 const maxDelayMs = Number(process.argv[3] ?? 0);
 /** onnxruntime's intra-op threads per model: `npm run bench:serve -- model.onnx 0 1` (default: onnxruntime's). */
 const threads = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+/** Batches of the model at a time with batching on: `npm run bench:serve -- model.onnx 0 1 2` (default 1). */
+const concurrentBatches = Number(process.argv[5] ?? 1);
 /** Rows per batch (the server's default). */
 const MAX_BATCH_ROWS = 1024;
 /** Seconds per wrk run. */
@@ -62,12 +64,12 @@ async function measured(server: SngpServer, label: string, run: () => Promise<Lo
 async function main(): Promise<void> {
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${load()}; model ${model}; loopback 127.0.0.1`);
-  console.log(`load generator: wrk (one thread, ${SECONDS} s per run) in its own process; batching on = ${MAX_BATCH_ROWS} rows, ${maxDelayMs} ms window; off = every request its own predict; onnxruntime intra-op threads ${threads ?? "onnxruntime's default"}`);
+  console.log(`load generator: wrk (one thread, ${SECONDS} s per run) in its own process; batching on = ${MAX_BATCH_ROWS} rows, ${maxDelayMs} ms window, ${concurrentBatches} batch(es) at a time; off = every request its own predict; onnxruntime intra-op threads ${threads ?? "onnxruntime's default"}`);
   const settings: [rows: number, c: number][] = [[1, 1], [1, 16], [1, 64], [1000, 1], [1000, 16], [1000, 64]];
   // Both servers live in this process side by side; only the one under load works. Each setting
   // runs on then off, so a change in the machine's load hits both alike.
   const servers = {
-    on: await createServer({ models: [model], threads, batch: { maxBatchRows: MAX_BATCH_ROWS, maxDelayMs } }),
+    on: await createServer({ models: [model], threads, batch: { maxBatchRows: MAX_BATCH_ROWS, maxDelayMs, concurrentBatches } }),
     off: await createServer({ models: [model], threads, batch: { maxBatchRows: 0 } }),
   };
   const urls = { on: await servers.on.listen(0), off: await servers.off.listen(0) };

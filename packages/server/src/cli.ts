@@ -11,6 +11,7 @@ interface CliOptions {
   device: string;
   threads?: string;
   maxBatchRows: string;
+  concurrentBatches: string;
   maxDelayMs: string;
   maxQueueRows: string;
   timeoutMs: string;
@@ -46,6 +47,7 @@ async function run(paths: string[], o: CliOptions): Promise<void> {
       maxDelayMs: num(o.maxDelayMs, '--max-delay-ms'),
       maxQueueRows: num(o.maxQueueRows, '--max-queue-rows'),
       timeoutMs: num(o.timeoutMs, '--timeout-ms'),
+      concurrentBatches: wholePositive(o.concurrentBatches, '--concurrent-batches'),
     },
     maxRowsPerRequest: num(o.maxRows, '--max-rows'),
     bodyLimit: num(o.maxBody, '--max-body'),
@@ -78,6 +80,7 @@ const program = new Command()
   .option('--threads <n>', "onnxruntime's intra-op threads per model (default: onnxruntime's, one per core; 1 suits many small requests)")
   .option('--max-batch-rows <n>', 'dynamic batching: most rows per predict run', '1024')
   .option('--max-delay-ms <ms>', 'dynamic batching: longest wait for other requests (0: those parsed in the same event-loop turn)', '0')
+  .option('--concurrent-batches <n>', 'dynamic batching: batches of one model running at the same time (with --threads 1, up to the cores)', '1')
   .option('--no-batching', 'run every request on its own')
   .option('--max-queue-rows <n>', 'rows allowed to wait; more: 503 with Retry-After', '65536')
   .option('--timeout-ms <ms>', 'a request waiting longer gets 503 with Retry-After', '30000')
