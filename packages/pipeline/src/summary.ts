@@ -47,6 +47,15 @@ runStage(() => {
     const da = sngp.distanceAwareness;
     if (da)
       out.push(`${mark(da.spearman >= DISTANCE_AWARENESS_TARGET)} SNGP distance awareness: Spearman(uncertainty on the grid, distance to the data) ${da.spearman.toFixed(3)} (>= ${DISTANCE_AWARENESS_TARGET}; variance ${da.byScore.variance?.toFixed(3) ?? '-'}, deterministic ${det?.distanceAwareness?.spearman.toFixed(3) ?? '-'})`);
+    // The decision rules sngp-calibrate wrote at export, measured on the test draw (1,000 rows: a
+    // calibrated rule's coverage lands within a few points of its expectation).
+    const c = sngp.decisions?.conformal;
+    if (c)
+      out.push(`${mark(Math.abs(c.coverage - c.expectedCoverage) <= 0.03)} SNGP conformal sets (${c.score.toUpperCase()}, alpha ${c.alpha}): test coverage ${c.coverage.toFixed(3)} (expected ${c.expectedCoverage.toFixed(4)}, within 0.03), mean size ${c.meanSize.toFixed(3)}`);
+    const a = sngp.decisions?.abstain;
+    const detA = det?.decisions?.abstain;
+    if (a && a.oodCaught !== null)
+      out.push(`${mark(detA?.oodCaught == null || a.oodCaught > detA.oodCaught)} SNGP abstain rule: answers ${a.keptFraction.toFixed(3)} of the test rows, hands over ${a.oodCaught.toFixed(3)} of the OOD rows (deterministic ${detA?.oodCaught?.toFixed(3) ?? '-'})`);
     out.push('');
   }
   out.push(`report:  ${relative(process.env.INIT_CWD ?? process.cwd(), join(p.report, 'index.html'))}`);
