@@ -91,6 +91,7 @@ export {
   type TrainingCard,
   encodeModelCard,
   decodeModelCard,
+  withDecisionRules,
 } from './model-card.js';
 export { softmaxRows, meanFieldScale, meanFieldProbs, meanSoftmax } from './mean-field.js';
 export {

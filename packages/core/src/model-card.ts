@@ -3,6 +3,7 @@ import { METHODS, type Method, recipeSchema } from './checkpoint.js';
 import { SngpError } from './errors.js';
 import { type AbstainRule, abstainRuleSchema } from './abstain.js';
 import { type ConformalRule, conformalRuleSchema } from './conformal.js';
+import { readOnnxHeader, replaceOnnxMetadata } from './onnx-header.js';
 import { type Preprocessing, encodedFeatureNames, parsePreprocessing } from './preprocessing.js';
 
 /*
@@ -410,4 +411,23 @@ export function decodeModelCard(props: Record<string, string>, source = 'model')
   if (card.method === 'mc-dropout' && card.dropoutNoiseShape === null)
     throw new SngpError(`${source}: MC dropout model card lacks "${K.dropoutNoiseShape}"; ${fix}`);
   return card;
+}
+
+/**
+ * The same ONNX model with its decision rules replaced (`sngp.conformal`, `sngp.abstain`; a null
+ * rule removes its key); every other metadata entry and the graph stay byte for byte. Pure: works
+ * in Node and browsers (sngp-calibrate, the web demo).
+ * @param bytes - the .onnx file.
+ * @param rules - the rules to write, null for none.
+ * @param source - names the model in error messages.
+ * @returns the new file's bytes.
+ * @throws SngpError if the bytes are not an ONNX model.
+ */
+export function withDecisionRules(bytes: Uint8Array, rules: { conformal: ConformalRule | null; abstain: AbstainRule | null }, source: string): Uint8Array {
+  const props = { ...readOnnxHeader(bytes, source).metadata };
+  for (const [key, rule] of [[MODEL_CARD_KEYS.conformal, rules.conformal], [MODEL_CARD_KEYS.abstain, rules.abstain]] as const) {
+    if (rule) props[key] = JSON.stringify(rule);
+    else delete props[key];
+  }
+  return replaceOnnxMetadata(bytes, props, source);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readOnnxHeader, replaceOnnxMetadata } from '../src/index.js';
+import { readOnnxHeader, replaceOnnxMetadata, withDecisionRules } from '../src/index.js';
 
 // A minimal ModelProto: ir_version 8 (field 1), graph (field 7, empty), two metadata entries, opset (field 8).
 const enc = new TextEncoder();
@@ -19,5 +19,14 @@ describe('replaceOnnxMetadata', () => {
   });
   it('refuses bytes that are not ONNX', () => {
     expect(() => replaceOnnxMetadata(Uint8Array.from([1, 2, 3]), {}, 'x.onnx')).toThrow(/x.onnx: not an ONNX model/);
+  });
+});
+
+describe('withDecisionRules', () => {
+  const conformal = { alpha: 0.1, score: 'lac' as const, quantile: 0.2, n: 19, source: 'c.csv' };
+  it('writes the rules, keeps every other entry, and a null rule removes its key', () => {
+    const out = withDecisionRules(model, { conformal, abstain: null }, 'm.onnx');
+    expect(readOnnxHeader(out, 'out').metadata).toEqual({ a: '1', b: '2', 'sngp.conformal': JSON.stringify(conformal) });
+    expect(readOnnxHeader(withDecisionRules(out, { conformal: null, abstain: null }, 'out'), 'again').metadata).toEqual({ a: '1', b: '2' });
   });
 });

@@ -16,20 +16,16 @@ import {
   DEFAULT_ABSTAIN_TARGET,
   DEFAULT_CONFORMAL_ALPHA,
   DEFAULT_UNCERTAINTY_SCORE,
-  MODEL_CARD_KEYS,
-  type ModelCard,
   SngpError,
   type UncertaintyScoreName,
   type UncertaintyScores,
   calibrateConformal,
   chooseAbstainRule,
   conformalRank,
-  decodeModelCard,
-  encodeModelCard,
   moonsDecisionCalibration,
   predictionSets,
   readOnnxHeader,
-  replaceOnnxMetadata,
+  withDecisionRules,
   rowUniforms,
   setCoverage,
 } from '@sngp/core';
@@ -122,15 +118,6 @@ export function decisionRules(
   return { conformal, sets, abstain };
 }
 
-/** The file's metadata with the card's decision rules replaced (every other entry kept as it was). */
-function withRules(metadata: Record<string, string>, card: ModelCard, rules: Pick<ModelCard, 'conformal' | 'abstain'>): Record<string, string> {
-  const cardKeys = new Set<string>(Object.values(MODEL_CARD_KEYS));
-  const props: Record<string, string> = {};
-  for (const { key, value } of encodeModelCard({ ...card, ...rules })) props[key] = value;
-  for (const [key, value] of Object.entries(metadata)) if (!cardKeys.has(key)) props[key] = value;
-  return props;
-}
-
 /** `<repo>/<name>/<version>/model.onnx` with `<repo>/<name>/sngp-card.json` beside it: that card file. */
 function tritonCardOf(modelPath: string): string | null {
   if (basename(modelPath) !== 'model.onnx' || !/^\d+$/.test(basename(dirname(modelPath)))) return null;
@@ -161,6 +148,7 @@ export async function runCalibration(opts: CalibrateOptions, log: (msg: string) 
   for (let i = 0; i < opts.models.length; i++) {
     const file = opts.models[i];
     const model = await loadEvalModel(file, opts.device, warn);
+    const method = model.info.method;
     let rules: Pick<CalibrationResult, 'conformal' | 'sets' | 'abstain'>;
     try {
       const { info } = model;
@@ -186,17 +174,13 @@ export async function runCalibration(opts: CalibrateOptions, log: (msg: string) 
     } finally {
       await model.dispose();
     }
-    const bytes = new Uint8Array(readFileSync(file));
-    const header = readOnnxHeader(bytes, file);
-    const card = decodeModelCard(header.metadata, file);
-    const props = withRules(header.metadata, card, { conformal: rules.conformal, abstain: rules.abstain });
-    const next = replaceOnnxMetadata(bytes, props, file);
+    const next = withDecisionRules(new Uint8Array(readFileSync(file)), rules, file);
     await checkWritten(next, file, rules);
     const out = outs[i];
     writeFileAtomic(out, next, { kind: ONNX_MODEL_OUTPUT, force: opts.force });
     const tritonCard = tritonCardOf(out);
-    if (tritonCard) writeFileAtomic(tritonCard, JSON.stringify(props, null, 2) + '\n');
-    results.push({ model: file, out, method: card.method, ...rules, tritonCard });
+    if (tritonCard) writeFileAtomic(tritonCard, JSON.stringify(readOnnxHeader(next, out).metadata, null, 2) + '\n');
+    results.push({ model: file, out, method, ...rules, tritonCard });
     log(describeCalibration(results[results.length - 1]));
   }
   return results;

@@ -1,15 +1,13 @@
 /**
  * The decision rules of the demo's decisions view (issue #22): calibrated in the page, on a
  * held-out two-moons draw the models never trained on, with @sngp/core's functions, and written
- * into a copy of the model's card, so the runtime's own `predict` returns the prediction sets and
- * abstain flags: the path a user of an exported model gets.
+ * into a copy of the model's card (core's `withDecisionRules`), so the runtime's own `predict`
+ * returns the prediction sets and abstain flags: the path a user of an exported model gets.
  */
 import {
   calibrateConformal,
   chooseAbstainRule,
   moonsDecisionCalibration,
-  readOnnxHeader,
-  replaceOnnxMetadata,
   type AbstainRule,
   type ConformalRule,
 } from '@sngp/core';
@@ -57,18 +55,6 @@ export async function calibrateRules(model: SngpModel, queue: Serial): Promise<D
     { score: DECISION_SETTINGS.abstainScore, source: CALIBRATION_SOURCE, oodScores: far.scores[DECISION_SETTINGS.abstainScore] },
   );
   return { conformal, abstain };
-}
-
-/**
- * A copy of the model file with the rules in its card (every other entry kept).
- * @param bytes - the .onnx file.
- * @param rules - the calibrated rules.
- * @param source - names the model in errors.
- * @returns the new file's bytes.
- */
-export function withRules(bytes: Uint8Array, rules: DecisionRules, source: string): Uint8Array {
-  const props = { ...readOnnxHeader(bytes, source).metadata, 'sngp.conformal': JSON.stringify(rules.conformal), 'sngp.abstain': JSON.stringify(rules.abstain) };
-  return replaceOnnxMetadata(bytes, props, source);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { METHOD_CAPTIONS, METHOD_LABELS, METHODS, type Method, gridSurfaces, maxPlotUncertainty, moonsGrid, twoMoons } from '@sngp/core';
+import { METHOD_CAPTIONS, METHOD_LABELS, METHODS, type Method, gridSurfaces, maxPlotUncertainty, moonsGrid, twoMoons, withDecisionRules } from '@sngp/core';
 import { type AdapterReport, webgpuAdapter } from '@sngp/runtime';
 import { decisionCounts, type DecisionCounts } from './decision-map.js';
-import { calibrateRules, type DecisionRules, describeRules, withRules } from './decisions.js';
+import { calibrateRules, type DecisionRules, describeRules } from './decisions.js';
 import {
   Cancelled,
   checkSignal,
@@ -223,7 +223,7 @@ async function attachOnce(method: Method, signal?: AbortSignal): Promise<void> {
   panel.decisionsNote.textContent = 'calibrating the rules on a held-out two-moons draw…';
   const found = await calibrateRules(l.model, queue);
   checkSignal(signal);
-  const model = await openBytes(method, withRules(l.bytes, found, `models/${method}.onnx`), l.model.info.provider as Provider);
+  const model = await openBytes(method, withDecisionRules(l.bytes, found, `models/${method}.onnx`), l.model.info.provider as Provider);
   try {
     checkSignal(signal);
     panel.decisionsNote.textContent = 'computing sets and abstain flags over the grid…';
