@@ -16,6 +16,7 @@ import {
   DEFAULT_ABSTAIN_TARGET,
   DEFAULT_CONFORMAL_ALPHA,
   DEFAULT_UNCERTAINTY_SCORE,
+  MODEL_CARD_KEYS,
   SngpError,
   type UncertaintyScoreName,
   type UncertaintyScores,
@@ -118,11 +119,21 @@ export function decisionRules(
   return { conformal, sets, abstain };
 }
 
-/** `<repo>/<name>/<version>/model.onnx` with `<repo>/<name>/sngp-card.json` beside it: that card file. */
+/**
+ * `<repo>/<name>/<version>/model.onnx` with `<repo>/<name>/sngp-card.json` beside it, as sngp-export
+ * --triton writes it (a JSON object with the `sngp.method` key): that card file. A file of that
+ * name that is not such a card is left alone.
+ */
 function tritonCardOf(modelPath: string): string | null {
   if (basename(modelPath) !== 'model.onnx' || !/^\d+$/.test(basename(dirname(modelPath)))) return null;
   const card = join(dirname(dirname(modelPath)), 'sngp-card.json');
-  return existsSync(card) ? card : null;
+  if (!existsSync(card)) return null;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(card, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && MODEL_CARD_KEYS.method in parsed ? card : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

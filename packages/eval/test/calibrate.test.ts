@@ -96,6 +96,10 @@ describe('sngp-calibrate', () => {
     const card = JSON.parse(readFileSync(join(dir, 'repo', 'moons', 'sngp-card.json'), 'utf8')) as Record<string, string>;
     expect(JSON.parse(card['sngp.conformal'])).toMatchObject({ score: 'raps', kReg: 1, lambda: 0.05 });
     expect(card['sngp.abstain']).toBe(readOnnxHeader(new Uint8Array(readFileSync(model)), 'm').metadata['sngp.abstain']);
+    // A file of that name that is not our card is never replaced.
+    writeFileSync(join(dir, 'repo', 'moons', 'sngp-card.json'), 'my notes');
+    expect(calibrateCli([model, '--data', cal, '--device', 'cpu']).status).toBe(0);
+    expect(readFileSync(join(dir, 'repo', 'moons', 'sngp-card.json'), 'utf8')).toBe('my notes');
   }, 120_000);
 
   it('refuses bad input with one line and writes nothing', () => {
